@@ -1,0 +1,2 @@
+/** The prefix that marks a config value as a secret: `{jwe}<compact JWE>`. */
+export const SECRET_PREFIX = '{jwe}'

@@ -1,0 +1,97 @@
+import { YAMLError, parse as parseYaml } from 'yaml'
+import { SidecarError } from '../errors.js'
+import { DOCUMENT_LIMITS } from './limits.js'
+import { copy, isRecord } from './record.js'
+import type { ConfigRecord } from './record.js'
+
+export type DocumentFormat = 'json' | 'yaml'
+
+/** The format of a body: JSON when the type or extension says so or it starts with `{`, else YAML. */
+export function detectFormat(
+  hint: { contentType?: string | undefined; fileName?: string | undefined },
+  text: string,
+): DocumentFormat {
+  const type = hint.contentType?.toLowerCase() ?? ''
+  if (type.includes('json')) return 'json'
+  if (type.includes('yaml') || type.includes('yml')) return 'yaml'
+  const name = hint.fileName?.toLowerCase() ?? ''
+  if (name.endsWith('.json')) return 'json'
+  if (name.endsWith('.yaml') || name.endsWith('.yml')) return 'yaml'
+  return text.trimStart().startsWith('{') ? 'json' : 'yaml'
+}
+
+/**
+ * Parses a JSON or YAML body into an object. Refuses (ERR_DOCUMENT_INVALID) anything that does not
+ * parse, is not an object, nests deeper than the limit or expands too many YAML aliases. `where`
+ * names the file or URL in messages; the body itself is never quoted.
+ */
+export function parseDocument(text: string, format: DocumentFormat, where: string): ConfigRecord {
+  let value: unknown
+  try {
+    value =
+      format === 'json'
+        ? JSON.parse(text)
+        : parseYaml(text, {
+            maxAliasCount: DOCUMENT_LIMITS.maxYamlAliases,
+            uniqueKeys: true,
+            prettyErrors: false,
+          })
+  } catch (error) {
+    throw new SidecarError(
+      'ERR_DOCUMENT_INVALID',
+      `${where} is not valid ${format.toUpperCase()}${describeParseError(error)}`,
+    )
+  }
+  if (!isRecord(value)) {
+    throw new SidecarError(
+      'ERR_DOCUMENT_INVALID',
+      `${where} must hold an object at the top level (found ${kindOf(value)})`,
+    )
+  }
+  checkDepth(value, where)
+  return copy(value) as ConfigRecord
+}
+
+/** Refuses documents nested deeper than the limit, before any recursive walk can overflow. */
+export function checkDepth(root: unknown, where: string): void {
+  const stack: { value: unknown; depth: number }[] = [{ value: root, depth: 1 }]
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop()!
+    if (typeof value !== 'object' || value === null) continue
+    if (depth > DOCUMENT_LIMITS.maxDepth) {
+      throw new SidecarError(
+        'ERR_DOCUMENT_INVALID',
+        `${where} nests deeper than ${DOCUMENT_LIMITS.maxDepth} levels`,
+      )
+    }
+    for (const child of Object.values(value)) stack.push({ value: child, depth: depth + 1 })
+  }
+}
+
+function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing'
+  if (Array.isArray(value)) return 'a list'
+  return `a ${typeof value}`
+}
+
+/**
+ * Where a parse failed, without the parser's own message: newer V8 versions quote the input around
+ * a JSON error and YAML messages can quote a scalar, and the input may hold secrets. The cause is not
+ * kept on the error for the same reason.
+ */
+function describeParseError(error: unknown): string {
+  if (error instanceof YAMLError) {
+    const position = error.linePos?.[0]
+    return position === undefined
+      ? ` (${error.code})`
+      : ` (${error.code} at line ${position.line}, column ${position.col})`
+  }
+  if (error instanceof SyntaxError) {
+    const position = /position (\d+)/.exec(error.message)?.[1]
+    return position === undefined ? '' : ` (at position ${position})`
+  }
+  if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+    return ` (more than ${DOCUMENT_LIMITS.maxYamlAliases} aliases: refused as an alias bomb)`
+  }
+  return ''
+}

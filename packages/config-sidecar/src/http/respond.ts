@@ -1,0 +1,63 @@
+import type { ServerResponse } from 'node:http'
+import { errorBody } from '@sample/shared'
+import type { ErrorCode } from '@sample/shared'
+import type { Metrics, RouteName } from '../metrics.js'
+
+export type Headers = Record<string, string | number>
+
+const JSON_TYPE = 'application/json; charset=utf-8'
+
+/** Sends a body with its status and headers and counts the answer. */
+export function send(
+  res: ServerResponse,
+  metrics: Metrics,
+  route: RouteName,
+  status: number,
+  headers: Headers,
+  body?: Buffer | string,
+): void {
+  metrics.countRequest(route, status)
+  if (body !== undefined) headers['content-length'] = Buffer.byteLength(body)
+  res.writeHead(status, headers)
+  res.end(body)
+}
+
+/** Sends `{"error":{"code","message"}}`; messages never hold a secret. */
+export function sendError(
+  res: ServerResponse,
+  metrics: Metrics,
+  route: RouteName,
+  status: number,
+  code: ErrorCode,
+  message: string,
+  headers: Headers = {},
+): void {
+  send(
+    res,
+    metrics,
+    route,
+    status,
+    { 'content-type': JSON_TYPE, 'cache-control': 'no-store', ...headers },
+    errorBody(code, message),
+  )
+}
+
+/** Sends a small JSON document. */
+export function sendJson(
+  res: ServerResponse,
+  metrics: Metrics,
+  route: RouteName,
+  status: number,
+  value: unknown,
+): void {
+  send(
+    res,
+    metrics,
+    route,
+    status,
+    { 'content-type': JSON_TYPE, 'cache-control': 'no-store' },
+    JSON.stringify(value),
+  )
+}
+
+export { JSON_TYPE }

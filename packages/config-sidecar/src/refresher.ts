@@ -1,0 +1,230 @@
+import { pollDelayMs, retryDelayMs, retryLimits } from './backoff.js'
+import type { SecretDecryptor } from './crypto/index.js'
+import { toSidecarError } from './errors.js'
+import type { SidecarError } from './errors.js'
+import type { Logger } from './logger.js'
+import { prepareConfig } from './pipeline.js'
+import type { SnapshotStore } from './snapshot.js'
+import type { ConfigSource, Validators } from './sources/source.js'
+import type { ConfigStore } from './store.js'
+
+export type RefreshReason = 'start' | 'poll' | 'watch' | 'manual'
+
+export interface RefreshOutcome {
+  readonly outcome: 'changed' | 'unchanged' | 'failed'
+  readonly reason: RefreshReason
+  readonly version: string | undefined
+  readonly error: SidecarError | undefined
+  readonly durationMs: number
+  /** Secrets decrypted by this refresh (0 when none changed). */
+  readonly decrypted: number
+}
+
+export interface Refresher {
+  /** Serves the snapshot if there is one, starts watching, and makes the first refresh. */
+  start(): Promise<RefreshOutcome>
+  /** Refreshes now; a refresh already running is joined rather than doubled. */
+  refresh(reason: RefreshReason): Promise<RefreshOutcome>
+  /** When the next scheduled refresh runs (epoch ms). */
+  nextRefreshAt(): number | undefined
+  stop(): Promise<void>
+}
+
+export interface RefresherOptions {
+  readonly source: ConfigSource
+  readonly store: ConfigStore
+  readonly decryptor: SecretDecryptor | undefined
+  readonly snapshots: SnapshotStore | undefined
+  readonly intervalMs: number
+  readonly logger: Logger
+  readonly onOutcome?: (outcome: RefreshOutcome) => void
+  readonly random?: () => number
+  readonly now?: () => number
+}
+
+/**
+ * Drives a source: polls it every interval with jitter, backs off after failures, refreshes on file
+ * events and on request, one fetch at a time. A good answer replaces the config and the snapshot;
+ * a failure only marks the config stale.
+ */
+export function createRefresher(options: RefresherOptions): Refresher {
+  const { source, store, logger } = options
+  const now = options.now ?? Date.now
+  const random = options.random ?? Math.random
+  const limits = retryLimits(options.intervalMs)
+  let validators: Validators | undefined
+  let inFlight: Promise<RefreshOutcome> | undefined
+  let again = false
+  let failures = 0
+  let timer: NodeJS.Timeout | undefined
+  let nextAt: number | undefined
+  let stopped = false
+  let stopWatching: (() => Promise<void>) | undefined
+  const abort = new AbortController()
+
+  const schedule = (): void => {
+    clearTimeout(timer)
+    if (stopped) return
+    const delay =
+      failures === 0
+        ? pollDelayMs(options.intervalMs, random)
+        : retryDelayMs(failures, limits, random)
+    nextAt = now() + delay
+    timer = setTimeout(() => void refresh('poll'), delay)
+  }
+
+  const run = async (reason: RefreshReason): Promise<RefreshOutcome> => {
+    const started = now()
+    let outcome: RefreshOutcome
+    try {
+      const result = await source.fetch(validators, abort.signal)
+      if (result.kind === 'unchanged') {
+        validators = result.validators
+        store.confirm()
+        void options.snapshots?.touch()
+        outcome = {
+          outcome: 'unchanged',
+          reason,
+          version: store.current()?.version,
+          error: undefined,
+          durationMs: now() - started,
+          decrypted: 0,
+        }
+      } else {
+        const previous = store.current()
+        const prepared = await prepareConfig(result.raw, {
+          where: source.display,
+          decryptor: options.decryptor,
+          previous: previous?.secrets ?? new Map(),
+          version: result.version,
+        })
+        const changed = previous?.full.etag !== prepared.state.full.etag
+        store.accept(prepared.state)
+        validators = result.validators
+        await options.snapshots
+          ?.write(result.raw, result.validators, result.version)
+          .catch((error: unknown) => {
+            logger.warn('could not write the snapshot', {
+              path: options.snapshots?.path,
+              reason: (error as Error).message,
+            })
+          })
+        outcome = {
+          outcome: changed ? 'changed' : 'unchanged',
+          reason,
+          version: prepared.state.version,
+          error: undefined,
+          durationMs: now() - started,
+          decrypted: prepared.decrypted,
+        }
+        if (changed) {
+          logger.info('config changed', {
+            source: source.display,
+            version: prepared.state.version,
+            secrets: prepared.state.secretCount,
+            decrypted: prepared.decrypted,
+            durationMs: outcome.durationMs,
+          })
+        }
+      }
+      failures = 0
+    } catch (thrown) {
+      const error = toSidecarError(thrown)
+      failures += 1
+      store.fail(error)
+      outcome = {
+        outcome: 'failed',
+        reason,
+        version: store.current()?.version,
+        error,
+        durationMs: now() - started,
+        decrypted: 0,
+      }
+      logger.warn('refresh failed; the last good config stays served', {
+        source: source.display,
+        code: error.code,
+        reason: error.message,
+        failures,
+        servingVersion: store.current()?.version ?? null,
+      })
+    }
+    options.onOutcome?.(outcome)
+    return outcome
+  }
+
+  const refresh = (reason: RefreshReason): Promise<RefreshOutcome> => {
+    if (inFlight !== undefined) {
+      if (reason === 'watch') again = true
+      return inFlight
+    }
+    clearTimeout(timer)
+    inFlight = run(reason).finally(() => {
+      inFlight = undefined
+      if (again && !stopped) {
+        again = false
+        void refresh('watch')
+      } else {
+        schedule()
+      }
+    })
+    return inFlight
+  }
+
+  return {
+    async start() {
+      if (options.snapshots !== undefined)
+        await loadSnapshot(options, (loaded) => (validators = loaded))
+      if (source.watch !== undefined) {
+        stopWatching = await source.watch(
+          () => void refresh('watch'),
+          (error) =>
+            logger.warn('file watcher error', {
+              source: source.display,
+              reason: (error as Error).message,
+            }),
+        )
+      }
+      return refresh('start')
+    },
+    refresh,
+    nextRefreshAt: () => (inFlight === undefined ? nextAt : now()),
+    async stop() {
+      stopped = true
+      clearTimeout(timer)
+      abort.abort()
+      await stopWatching?.()
+      await inFlight?.catch(() => undefined)
+    },
+  }
+}
+
+async function loadSnapshot(
+  options: RefresherOptions,
+  setValidators: (validators: Validators) => void,
+): Promise<void> {
+  const { snapshots, logger, store, source } = options
+  try {
+    const snapshot = await snapshots!.read()
+    if (snapshot === undefined) return
+    const prepared = await prepareConfig(snapshot.raw, {
+      where: `snapshot of ${source.display}`,
+      decryptor: options.decryptor,
+      previous: new Map(),
+      version: snapshot.version,
+    })
+    store.accept(prepared.state, { fromSnapshot: true, confirmedAt: snapshot.confirmedAt })
+    setValidators(snapshot.validators)
+    logger.info('serving the last-known-good snapshot until the source answers', {
+      path: snapshots!.path,
+      version: prepared.state.version,
+      confirmedAt: new Date(snapshot.confirmedAt).toISOString(),
+    })
+  } catch (thrown) {
+    const error = toSidecarError(thrown)
+    logger.warn('the snapshot cannot be used', {
+      path: snapshots!.path,
+      code: error.code,
+      reason: error.message,
+    })
+  }
+}

@@ -1,0 +1,215 @@
+import { createServer } from 'node:http'
+import type { Server } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { createClientCredentialsProvider } from './auth/client-credentials.js'
+import { createStaticTokenProvider } from './auth/static-token.js'
+import type { TokenProvider } from './auth/token-provider.js'
+import { createDecryptor } from './crypto/index.js'
+import type { SecretDecryptor } from './crypto/index.js'
+import { ConfigError, isSidecarError } from './errors.js'
+import { createConfigRoute } from './http/config-route.js'
+import { createBearerCheck } from './http/guards.js'
+import { createHealthApp, createSidecarApp } from './http/server.js'
+import { resolveLocalToken } from './local-token.js'
+import { createLogger } from './logger.js'
+import type { Logger } from './logger.js'
+import { createMetrics } from './metrics.js'
+import { createRefresher } from './refresher.js'
+import type { RefreshOutcome, Refresher } from './refresher.js'
+import type { Settings, UpstreamAuth } from './settings.js'
+import { createSnapshotStore } from './snapshot.js'
+import { createFileSource } from './sources/file-source.js'
+import { createHttpSource } from './sources/http-source.js'
+import type { HttpTimeouts } from './sources/http-source.js'
+import type { ConfigSource } from './sources/source.js'
+import { createConfigStore } from './store.js'
+import type { ConfigStore } from './store.js'
+import { readValueRef } from './value-ref.js'
+
+export interface SidecarOptions {
+  readonly logger?: Logger
+  /** Most open connections before new requests get 429. */
+  readonly maxConnections?: number
+  /** Upstream time limits (tests shorten them). */
+  readonly httpTimeouts?: HttpTimeouts
+  /** Bind address of the data listener; always loopback outside tests. */
+  readonly host?: string
+}
+
+export interface StartedSidecar {
+  /** Base URL of the data listener, e.g. http://127.0.0.1:8082 */
+  readonly url: string
+  readonly port: number
+  readonly healthPort: number | undefined
+  /** The token local callers must send (undefined when tokens are off). */
+  readonly token: string | undefined
+  /** Settles when the first refresh is done (whatever its outcome). */
+  readonly firstRefresh: Promise<RefreshOutcome>
+}
+
+export interface Sidecar {
+  readonly store: ConfigStore
+  readonly refresher: Refresher
+  start(): Promise<StartedSidecar>
+  /** Stops accepting, answers open long polls and streams, stops refreshing. */
+  stop(): Promise<void>
+}
+
+/** Most open connections: enough for 1,000 streams and long polls with room for ordinary reads. */
+export const DEFAULT_MAX_CONNECTIONS = 2048
+/** The sidecar's version, sent as its User-Agent and logged at start. */
+export const VERSION = '0.1.0'
+
+/**
+ * Builds a sidecar from settings: the composition root. Nothing listens and nothing is fetched
+ * until `start()`. Throws a ConfigError when the keys in CONFIG_KEYS cannot be used.
+ */
+export async function createSidecar(
+  settings: Settings,
+  options: SidecarOptions = {},
+): Promise<Sidecar> {
+  const logger = options.logger ?? createLogger({ level: settings.logLevel })
+  const decryptor = await loadDecryptor(settings)
+  const source = createSource(settings, options)
+  const store = createConfigStore({ maxStalenessMs: settings.maxStalenessMs })
+  const metrics = createMetrics(store)
+  const refresher = createRefresher({
+    source,
+    store,
+    decryptor,
+    snapshots: createSnapshotStore(settings.cacheDir, source.display),
+    intervalMs: settings.pollIntervalMs,
+    logger,
+    onOutcome: (outcome) => metrics.recordRefresh(outcome),
+  })
+  const configRoute = createConfigRoute({
+    store,
+    metrics,
+    retryAfterSeconds: Math.max(1, Math.min(30, Math.ceil(settings.pollIntervalMs / 1000))),
+  })
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS
+  const servers: Server[] = []
+  const sockets = new Set<Socket>()
+
+  return {
+    store,
+    refresher,
+    async start() {
+      const token = await resolveLocalToken(settings.localAuth)
+      const app = createSidecarApp({
+        store,
+        refresher,
+        metrics,
+        configRoute,
+        logger,
+        checkToken: token === undefined ? undefined : createBearerCheck(token),
+        sourceDisplay: source.display,
+        startedAt: Date.now(),
+        overConnectionLimit: () => sockets.size > maxConnections,
+      })
+      const server = configure(createServer({ maxHeaderSize: 16 * 1024 }, app))
+      server.on('connection', (socket: Socket) => {
+        sockets.add(socket)
+        socket.once('close', () => sockets.delete(socket))
+      })
+      servers.push(server)
+      const port = await listen(server, settings.port, options.host ?? '127.0.0.1')
+
+      let healthPort: number | undefined
+      if (settings.healthPort !== undefined) {
+        const health = configure(createServer(createHealthApp(store, metrics)))
+        servers.push(health)
+        healthPort = await listen(health, settings.healthPort, undefined)
+      }
+      logger.info('config sidecar listening', {
+        version: VERSION,
+        url: `http://127.0.0.1:${port}`,
+        healthPort: healthPort ?? null,
+        source: source.display,
+        keys: decryptor?.keyIds.join(',') ?? null,
+        localAuth:
+          settings.localAuth.kind === 'file'
+            ? `token file ${settings.localAuth.path}`
+            : settings.localAuth.kind,
+      })
+      const firstRefresh = refresher.start()
+      return { url: `http://127.0.0.1:${port}`, port, healthPort, token, firstRefresh }
+    },
+    async stop() {
+      const closed = Promise.all(
+        servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+      )
+      configRoute.closeAll()
+      for (const server of servers) server.closeIdleConnections()
+      await refresher.stop()
+      const forced = setTimeout(() => {
+        for (const server of servers) server.closeAllConnections()
+      }, 2000)
+      await closed
+      clearTimeout(forced)
+    },
+  }
+}
+
+/** The decryptor for CONFIG_KEYS, or undefined without keys; bad keys are a ConfigError. */
+export async function loadDecryptor(settings: Settings): Promise<SecretDecryptor | undefined> {
+  if (settings.keys === undefined) return undefined
+  const where =
+    settings.keys.kind === 'file' ? `CONFIG_KEYS file ${settings.keys.path}` : 'CONFIG_KEYS'
+  try {
+    return await createDecryptor(await readValueRef(settings.keys, 'CONFIG_KEYS'), where)
+  } catch (error) {
+    if (isSidecarError(error)) throw new ConfigError([error.message])
+    throw error
+  }
+}
+
+/** The source the settings name: a file or directory, or an HTTP upstream with its credentials. */
+export function createSource(settings: Settings, options: SidecarOptions = {}): ConfigSource {
+  const { source } = settings
+  if (source.kind === 'file') return createFileSource(source.path)
+  return createHttpSource({
+    url: source.url,
+    display: source.display,
+    tokens: createTokenProvider(source.auth, options.httpTimeouts),
+    userAgent: `config-sidecar/${VERSION}`,
+    ...(options.httpTimeouts === undefined ? {} : { timeouts: options.httpTimeouts }),
+  })
+}
+
+function createTokenProvider(
+  auth: UpstreamAuth,
+  timeouts: HttpTimeouts | undefined,
+): TokenProvider | undefined {
+  switch (auth.kind) {
+    case 'none':
+      return undefined
+    case 'bearer':
+      return createStaticTokenProvider(auth.token)
+    case 'client-credentials':
+      return createClientCredentialsProvider({
+        clientId: auth.clientId,
+        clientSecret: auth.clientSecret,
+        tokenUrl: auth.tokenUrl,
+        ...(timeouts === undefined ? {} : { timeoutMs: timeouts.totalMs }),
+      })
+  }
+}
+
+// Slow or idle clients must not hold connections: headers within 10 s, the request within 15 s.
+function configure(server: Server): Server {
+  server.headersTimeout = 10_000
+  server.requestTimeout = 15_000
+  server.keepAliveTimeout = 5_000
+  return server
+}
+
+function listen(server: Server, port: number, host: string | undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve((server.address() as AddressInfo).port)
+    })
+  })
+}

@@ -1,0 +1,166 @@
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { tempDir, waitFor } from '../../../test-support/helpers.js'
+import { createFileSource } from '../src/sources/file-source.js'
+import { SidecarError } from '../src/errors.js'
+import { startSidecar } from './helpers/sidecar.js'
+import type { TestSidecar } from './helpers/sidecar.js'
+
+let dir: { path: string; remove: () => Promise<void> }
+let running: TestSidecar | undefined
+
+beforeEach(async () => {
+  dir = await tempDir()
+})
+afterEach(async () => {
+  await running?.stop()
+  running = undefined
+  await dir.remove()
+})
+
+const configOf = async (sidecar: TestSidecar): Promise<unknown> =>
+  (await sidecar.get('/config/')).json()
+
+describe('file source', () => {
+  it('reads a JSON or YAML file and skips parsing when the content is unchanged', async () => {
+    const file = join(dir.path, 'app.yaml')
+    await writeFile(file, 'a: 1\n')
+    const source = createFileSource(file)
+    const first = await source.fetch(undefined, AbortSignal.timeout(1000))
+    expect(first.kind).toBe('changed')
+    if (first.kind !== 'changed') return
+    expect(JSON.parse(first.raw.body.toString())).toEqual({ a: 1 })
+    const second = await source.fetch(first.validators, AbortSignal.timeout(1000))
+    expect(second.kind).toBe('unchanged')
+  })
+
+  it('merges a directory of files in name order, skipping dot files and other extensions', async () => {
+    await writeFile(join(dir.path, '10-base.yaml'), 'a: {x: 1, y: 1}\nlist: [1]\n')
+    await writeFile(join(dir.path, '20-override.json'), '{"a":{"y":2},"list":[2,3]}')
+    await writeFile(join(dir.path, '.hidden.yaml'), 'a: {x: 99}\n')
+    await writeFile(join(dir.path, 'notes.txt'), 'not config')
+    const result = await createFileSource(dir.path).fetch(undefined, AbortSignal.timeout(1000))
+    expect(result.kind === 'changed' && JSON.parse(result.raw.body.toString())).toEqual({
+      a: { x: 1, y: 2 },
+      list: [2, 3],
+    })
+  })
+
+  it('reports a missing file as ERR_SOURCE_NOT_FOUND', async () => {
+    await expect(
+      createFileSource(join(dir.path, 'nope.json')).fetch(undefined, AbortSignal.timeout(1000)),
+    ).rejects.toSatisfy(
+      (error) => error instanceof SidecarError && error.code === 'ERR_SOURCE_NOT_FOUND',
+    )
+  })
+})
+
+describe('a sidecar watching a file', () => {
+  it('serves an edit within a second', async () => {
+    const file = join(dir.path, 'app.json')
+    await writeFile(file, '{"color":"blue"}')
+    running = await startSidecar({ CONFIG_SOURCE: `file:${file}` })
+    await running.firstRefresh
+    expect(await configOf(running)).toEqual({ color: 'blue' })
+
+    const edited = Date.now()
+    await writeFile(file, '{"color":"green"}')
+    await waitFor(
+      async () => ((await configOf(running!)) as { color: string }).color === 'green' || undefined,
+      { timeoutMs: 1000, what: 'the edit' },
+    )
+    expect(Date.now() - edited).toBeLessThan(1000)
+  })
+
+  it('keeps the good config when the file becomes invalid, marks it stale, and recovers', async () => {
+    const file = join(dir.path, 'app.json')
+    await writeFile(file, '{"n":1}')
+    running = await startSidecar({ CONFIG_SOURCE: `file:${file}` })
+    await running.firstRefresh
+
+    await writeFile(file, '{"n":2, "half')
+    await waitFor(
+      async () =>
+        (await running!.get('/config/')).headers.get('x-config-stale') === 'true'
+          ? true
+          : undefined,
+      { what: 'stale' },
+    )
+    expect(await configOf(running)).toEqual({ n: 1 })
+    const status = (await (await running.get('/status')).json()) as { lastError: { code: string } }
+    expect(status.lastError.code).toBe('ERR_DOCUMENT_INVALID')
+
+    await writeFile(file, '{"n":3}')
+    await waitFor(async () => ((await configOf(running!)) as { n: number }).n === 3 || undefined, {
+      what: 'recovery',
+    })
+    expect((await running.get('/config/')).headers.get('x-config-stale')).toBe('false')
+  })
+
+  it('never serves a half-written file that happens to parse', async () => {
+    const file = join(dir.path, 'app.yaml')
+    const full = `${Array.from({ length: 2000 }, (_, i) => `key${i}: value${i}`).join('\n')}\n`
+    await writeFile(file, full)
+    running = await startSidecar({ CONFIG_SOURCE: `file:${file}` })
+    await running.firstRefresh
+    const seen = new Set<number>()
+    const stopAt = Date.now() + 1500
+    // A slow writer: the file grows in chunks, each prefix being valid YAML.
+    const writer = (async () => {
+      const next = full.replace(/value/g, 'other')
+      const { open } = await import('node:fs/promises')
+      const handle = await open(file, 'w')
+      for (let offset = 0; offset < next.length; offset += 4096) {
+        await handle.write(next.slice(offset, offset + 4096))
+        await new Promise((resolve) => setTimeout(resolve, 15))
+      }
+      await handle.close()
+    })()
+    while (Date.now() < stopAt) {
+      const doc = (await configOf(running)) as Record<string, string>
+      seen.add(Object.keys(doc).length)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    await writer
+    expect([...seen]).toEqual([2000])
+    await waitFor(
+      async () =>
+        ((await configOf(running!)) as Record<string, string>)['key0'] === 'other0' || undefined,
+      { what: 'the finished write' },
+    )
+  })
+
+  it('follows a Kubernetes ConfigMap volume, which swaps a ..data symlink', async () => {
+    // The kubelet's layout: ..2025_1/app.yaml, ..data -> ..2025_1, app.yaml -> ..data/app.yaml
+    await mkdir(join(dir.path, '..2025_1'))
+    await writeFile(join(dir.path, '..2025_1', 'app.yaml'), 'mode: one\n')
+    await symlink('..2025_1', join(dir.path, '..data'))
+    await symlink('..data/app.yaml', join(dir.path, 'app.yaml'))
+    running = await startSidecar({ CONFIG_SOURCE: `file:${join(dir.path, 'app.yaml')}` })
+    await running.firstRefresh
+    expect(await configOf(running)).toEqual({ mode: 'one' })
+
+    await mkdir(join(dir.path, '..2025_2'))
+    await writeFile(join(dir.path, '..2025_2', 'app.yaml'), 'mode: two\n')
+    await symlink('..2025_2', join(dir.path, '..data_tmp'))
+    await rename(join(dir.path, '..data_tmp'), join(dir.path, '..data'))
+    await rm(join(dir.path, '..2025_1'), { recursive: true })
+    await waitFor(
+      async () => ((await configOf(running!)) as { mode: string }).mode === 'two' || undefined,
+      { timeoutMs: 1000, what: 'the swap' },
+    )
+  })
+
+  it('serves a file created after the start', async () => {
+    const file = join(dir.path, 'late.json')
+    running = await startSidecar({ CONFIG_SOURCE: `file:${file}` })
+    expect((await running.firstRefresh).outcome).toBe('failed')
+    expect((await running.get('/config/')).status).toBe(503)
+    await writeFile(file, '{"late":true}')
+    await waitFor(
+      async () => ((await running!.get('/config/')).status === 200 ? true : undefined),
+      { timeoutMs: 2000, what: 'the new file' },
+    )
+  })
+})

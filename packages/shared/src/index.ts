@@ -1,0 +1,12 @@
+export { formatDurationMs, parseDurationMs } from './duration.js'
+export { createEnvReader, unknownNames } from './env.js'
+export type { Env, EnvReader, ValueRef } from './env.js'
+export {
+  CONFIG_HEADERS,
+  ERROR_CODES,
+  SIDECAR_PATHS,
+  errorBody,
+  isErrorBody,
+} from './http-contract.js'
+export type { ErrorBody, ErrorCode } from './http-contract.js'
+export { bearer, defaultTokenPath } from './token.js'

@@ -1,0 +1,111 @@
+// End to end: the built push directory's app and sidecar as real processes, started with the
+// commands in manifest.yml, as Cloud Foundry would start them.
+import { cp, readFile, writeFile } from 'node:fs/promises'
+import { connect } from 'node:net'
+import { networkInterfaces } from 'node:os'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cleanEnv, freePort, run, tempDir, waitFor } from '../../test-support/helpers.js'
+import type { Running } from '../../test-support/helpers.js'
+
+const root = join(import.meta.dirname, '..', '..')
+
+interface Manifest {
+  applications: { command: string; path: string; sidecars: { command: string }[] }[]
+}
+
+let dir: { path: string; remove: () => Promise<void> }
+let app: Running
+let sidecar: Running
+let appPort: number
+let sidecarPort: number
+let pushCopy: string
+
+beforeAll(async () => {
+  const manifest = parse(await readFile(join(root, 'manifest.yml'), 'utf8')) as Manifest
+  const entry = manifest.applications[0]!
+  dir = await tempDir()
+  pushCopy = join(dir.path, 'app')
+  await cp(join(root, entry.path), pushCopy, { recursive: true })
+  appPort = await freePort()
+  sidecarPort = await freePort()
+  const env = cleanEnv({
+    PORT: String(appPort),
+    CONFIG_SERVER_PORT: String(sidecarPort),
+    TMPDIR: dir.path,
+    CONFIG_CACHE_DIR: join(dir.path, 'cache'),
+  })
+  // `exec` so that SIGTERM reaches node, as with the manifest's direct `node` commands.
+  sidecar = run('/bin/sh', ['-c', `exec ${entry.sidecars[0]!.command}`], { cwd: pushCopy, env })
+  app = run('/bin/sh', ['-c', `exec ${entry.command}`], { cwd: pushCopy, env })
+  await app.waitForOutput(/demo app listening/)
+  await sidecar.waitForOutput(/config sidecar listening/)
+})
+
+afterAll(async () => {
+  await Promise.all([app?.stop('SIGKILL'), sidecar?.stop('SIGKILL')])
+  await dir?.remove()
+})
+
+describe('the push directory, started with the manifest commands', () => {
+  it('serves the sample config at the app /config', async () => {
+    const response = await waitFor(async () => {
+      const answer = await fetch(`http://127.0.0.1:${appPort}/config`)
+      return answer.status === 200 ? answer : undefined
+    })
+    const config = (await response.json()) as { greeting: string }
+    expect(config.greeting).toBe('Hello from the config sidecar')
+    expect(app.output()).toContain(
+      `Sending a request to the config-server sidecar at localhost:${sidecarPort}/config/`,
+    )
+  })
+
+  it('serves an edit of the watched sample file within a second', async () => {
+    const file = join(pushCopy, 'samples', 'config', 'application.yaml')
+    const text = await readFile(file, 'utf8')
+    const edited = Date.now()
+    await writeFile(file, text.replace('Hello from the config sidecar', 'Edited while running'))
+    await waitFor(
+      async () =>
+        ((await (await fetch(`http://127.0.0.1:${appPort}/config`)).json()) as { greeting: string })
+          .greeting === 'Edited while running'
+          ? true
+          : undefined,
+      { timeoutMs: 1000, what: 'the edit at the app' },
+    )
+    expect(Date.now() - edited).toBeLessThan(1000)
+  })
+
+  it('listens on 127.0.0.1 only: the sidecar port is closed on every other address', async () => {
+    const others = Object.values(networkInterfaces())
+      .flat()
+      .filter((address) => address !== undefined && address.family === 'IPv4' && !address.internal)
+      .map((address) => address!.address)
+    for (const host of ['127.0.0.2', ...others]) {
+      const outcome = await new Promise<string>((resolve) => {
+        const socket = connect({ host, port: sidecarPort, timeout: 1000 })
+        socket.once('connect', () => {
+          socket.destroy()
+          resolve('connected')
+        })
+        socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'))
+        socket.once('timeout', () => {
+          socket.destroy()
+          resolve('timeout')
+        })
+      })
+      expect(outcome, host).not.toBe('connected')
+    }
+    const loopback = await fetch(`http://127.0.0.1:${sidecarPort}/livez`)
+    expect(loopback.status).toBe(200)
+  })
+
+  it('stops both processes with exit code 0 on SIGTERM within 5 s', async () => {
+    const started = Date.now()
+    const [appCode, sidecarCode] = await Promise.all([app.stop('SIGTERM'), sidecar.stop('SIGTERM')])
+    expect(appCode).toBe(0)
+    expect(sidecarCode).toBe(0)
+    expect(Date.now() - started).toBeLessThan(5000)
+  })
+})
