@@ -21,7 +21,9 @@ export interface RefreshOutcome {
 }
 
 export interface Refresher {
-  /** Serves the snapshot if there is one, starts watching, and makes the first refresh. */
+  /** Serves the on-disk snapshot, if there is a usable one, until the source answers. */
+  restore(): Promise<void>
+  /** Starts watching (file sources) and makes the first refresh; polling follows. */
   start(): Promise<RefreshOutcome>
   /** Refreshes now; a refresh already running is joined rather than doubled. */
   refresh(reason: RefreshReason): Promise<RefreshOutcome>
@@ -171,9 +173,11 @@ export function createRefresher(options: RefresherOptions): Refresher {
   }
 
   return {
-    async start() {
+    async restore() {
       if (options.snapshots !== undefined)
         await loadSnapshot(options, (loaded) => (validators = loaded))
+    },
+    async start() {
       if (source.watch !== undefined) {
         stopWatching = await source.watch(
           () => void refresh('watch'),

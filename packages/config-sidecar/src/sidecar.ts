@@ -95,6 +95,8 @@ export async function createSidecar(
     store,
     refresher,
     async start() {
+      // A snapshot from an earlier run is served from the first request on.
+      await refresher.restore()
       const token = await resolveLocalToken(settings.localAuth)
       const app = createSidecarApp({
         store,
