@@ -101,11 +101,29 @@ describe('the push directory, started with the manifest commands', () => {
     expect(loopback.status).toBe(200)
   })
 
-  it('stops both processes with exit code 0 on SIGTERM within 5 s', async () => {
+  it('stops both processes with exit code 0 on SIGTERM within 5 s, answering open long polls and streams', async () => {
+    const token = (
+      await readFile(join(dir.path, `config-sidecar-${sidecarPort}.token`), 'utf8')
+    ).trim()
+    const base = `http://127.0.0.1:${sidecarPort}/config/`
+    const etag = (await fetch(base, { headers: { authorization: `Bearer ${token}` } })).headers.get(
+      'etag',
+    )!
+    const poll = fetch(`${base}?wait=60`, {
+      headers: { authorization: `Bearer ${token}`, 'if-none-match': etag },
+    })
+    const stream = await fetch(base, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+    })
+    const streamText = stream.text()
+    await new Promise((resolve) => setTimeout(resolve, 200))
+
     const started = Date.now()
     const [appCode, sidecarCode] = await Promise.all([app.stop('SIGTERM'), sidecar.stop('SIGTERM')])
     expect(appCode).toBe(0)
     expect(sidecarCode).toBe(0)
     expect(Date.now() - started).toBeLessThan(5000)
+    expect((await poll).status).toBe(304)
+    expect(await streamText).toContain('event: config')
   })
 })
