@@ -9,7 +9,7 @@ import type { SecretDecryptor } from './crypto/index.js'
 import { ConfigError, isSidecarError } from './errors.js'
 import { createConfigRoute } from './http/config-route.js'
 import { createBearerCheck } from './http/guards.js'
-import { createHealthApp, createSidecarApp } from './http/server.js'
+import { createHealthApp, createRequestListener } from './http/server.js'
 import { resolveLocalToken } from './local-token.js'
 import { createLogger } from './logger.js'
 import type { Logger } from './logger.js'
@@ -98,7 +98,7 @@ export async function createSidecar(
       // A snapshot from an earlier run is served from the first request on.
       await refresher.restore()
       const token = await resolveLocalToken(settings.localAuth)
-      const app = createSidecarApp({
+      const listener = createRequestListener({
         store,
         refresher,
         metrics,
@@ -109,7 +109,7 @@ export async function createSidecar(
         startedAt: Date.now(),
         overConnectionLimit: () => sockets.size > maxConnections,
       })
-      const server = configure(createServer({ maxHeaderSize: 16 * 1024 }, app))
+      const server = configure(createServer({ maxHeaderSize: 16 * 1024 }, listener))
       server.on('connection', (socket: Socket) => {
         sockets.add(socket)
         socket.once('close', () => sockets.delete(socket))

@@ -33,6 +33,8 @@ export type ChangeListener = (state: ConfigState) => void
 export interface ConfigStore {
   current(): ConfigState | undefined
   snapshot(): StoreSnapshot
+  /** The `stale` flag of {@link snapshot}, without building the snapshot (the hot path asks it). */
+  isStale(): boolean
   /** Milliseconds since the source last confirmed the config; undefined before any config. */
   ageMs(): number | undefined
   /** True when CONFIG_MAX_STALENESS is set and the config is older than it. */
@@ -65,6 +67,7 @@ export function createConfigStore(
       stale: state !== undefined && (failing || fromSnapshot),
       fromSnapshot,
     }),
+    isStale: () => state !== undefined && (failing || fromSnapshot),
     ageMs: () => (lastSuccessAt === undefined ? undefined : Math.max(0, now() - lastSuccessAt)),
     tooStale() {
       if (options.maxStalenessMs === undefined || lastSuccessAt === undefined) return false
