@@ -61,6 +61,18 @@ describe('the push directory, started with the manifest commands', () => {
     )
   })
 
+  it('serves /status, /metrics and /readyz from the bundle', async () => {
+    const token = (await readFile(join(dir.path, `config-sidecar-${sidecarPort}.token`), 'utf8')).trim()
+    const headers = { authorization: `Bearer ${token}` }
+    const status = await fetch(`http://127.0.0.1:${sidecarPort}/status`, { headers })
+    expect(status.status).toBe(200)
+    expect(await status.json()).toMatchObject({ ready: true, secrets: 2 })
+    const metrics = await fetch(`http://127.0.0.1:${sidecarPort}/metrics`, { headers })
+    expect(metrics.status).toBe(200)
+    expect(await metrics.text()).toContain('config_sidecar_refresh_total{outcome="changed"}')
+    expect((await fetch(`http://127.0.0.1:${sidecarPort}/readyz`)).status).toBe(200)
+  })
+
   it('serves an edit of the watched sample file within a second', async () => {
     const file = join(pushCopy, 'samples', 'config', 'application.yaml')
     const text = await readFile(file, 'utf8')

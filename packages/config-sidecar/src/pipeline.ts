@@ -60,7 +60,7 @@ export async function prepareConfig(
     wholeDocumentSecret = true
   }
 
-  let document = parseDocument(text, detectFormat({ contentType }, text), options.where)
+  let document = await parseDocument(text, detectFormat({ contentType }, text), options.where)
   let version = options.version
   if (isSpringEnvironment(document)) {
     const merged = mergeSpringEnvironment(document, options.where)

@@ -9,7 +9,7 @@ import type { SecretDecryptor } from './crypto/index.js'
 import { ConfigError, isSidecarError } from './errors.js'
 import { createConfigRoute } from './http/config-route.js'
 import { createBearerCheck } from './http/guards.js'
-import { createHealthApp, createRequestListener } from './http/server.js'
+import { createHealthListener, createRequestListener } from './http/server.js'
 import { resolveLocalToken } from './local-token.js'
 import { createLogger } from './logger.js'
 import type { Logger } from './logger.js'
@@ -119,7 +119,7 @@ export async function createSidecar(
 
       let healthPort: number | undefined
       if (settings.healthPort !== undefined) {
-        const health = configure(createServer(createHealthApp(store, metrics)))
+        const health = configure(createServer(createHealthListener(store, metrics)))
         servers.push(health)
         healthPort = await listen(health, settings.healthPort, undefined)
       }

@@ -1,6 +1,5 @@
 import { basename, dirname } from 'node:path'
 import { stat } from 'node:fs/promises'
-import { watch } from 'chokidar'
 
 /** Quiet time after the last file event before the source is read again. */
 const SETTLE_MS = 30
@@ -30,6 +29,7 @@ export async function watchConfigPath(
   }
 
   let timer: NodeJS.Timeout | undefined
+  const { watch } = await import('chokidar')
   const watcher = watch(directory, {
     depth: 0,
     ignoreInitial: true,

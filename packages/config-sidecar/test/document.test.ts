@@ -8,9 +8,9 @@ import {
   parsePropertyKey,
 } from '../src/document/spring.js'
 
-function codeOf(action: () => unknown): string | undefined {
+async function codeOf(action: () => unknown): Promise<string | undefined> {
   try {
-    action()
+    await action()
   } catch (error) {
     return error instanceof SidecarError ? error.code : 'not a SidecarError'
   }
@@ -18,9 +18,9 @@ function codeOf(action: () => unknown): string | undefined {
 }
 
 describe('parseDocument', () => {
-  it('parses JSON and YAML objects', () => {
-    expect(parseDocument('{"a":{"b":1}}', 'json', 'test')).toEqual({ a: { b: 1 } })
-    expect(parseDocument('a:\n  b: 1\nlist: [x, y]\n', 'yaml', 'test')).toEqual({
+  it('parses JSON and YAML objects', async () => {
+    expect(await parseDocument('{"a":{"b":1}}', 'json', 'test')).toEqual({ a: { b: 1 } })
+    expect(await parseDocument('a:\n  b: 1\nlist: [x, y]\n', 'yaml', 'test')).toEqual({
       a: { b: 1 },
       list: ['x', 'y'],
     })
@@ -35,13 +35,13 @@ describe('parseDocument', () => {
     ['- just\n- a list', 'yaml'],
     ['', 'yaml'],
     ['a: 1\na: 2', 'yaml'],
-  ] as const)('refuses %j (%s)', (text, format) => {
-    expect(codeOf(() => parseDocument(text, format, 'test'))).toBe('ERR_DOCUMENT_INVALID')
+  ] as const)('refuses %j (%s)', async (text, format) => {
+    expect(await codeOf(() => parseDocument(text, format, 'test'))).toBe('ERR_DOCUMENT_INVALID')
   })
 
-  it('never quotes the input in its message', () => {
+  it('never quotes the input in its message', async () => {
     try {
-      parseDocument('{"password": "hunter2" oops}', 'json', 'file:/c.json')
+      await parseDocument('{"password": "hunter2" oops}', 'json', 'file:/c.json')
       expect.unreachable()
     } catch (error) {
       expect((error as Error).message).toMatch(/^file:\/c\.json is not valid JSON/)
@@ -50,7 +50,7 @@ describe('parseDocument', () => {
     }
   })
 
-  it('refuses a YAML alias bomb', () => {
+  it('refuses a YAML alias bomb', async () => {
     const bomb = [
       'a: &a [x, x, x, x, x, x, x, x, x, x]',
       ...Array.from(
@@ -61,21 +61,21 @@ describe('parseDocument', () => {
             .join(', ')}]`,
       ),
     ].join('\n')
-    expect(codeOf(() => parseDocument(bomb, 'yaml', 'test'))).toBe('ERR_DOCUMENT_INVALID')
+    expect(await codeOf(() => parseDocument(bomb, 'yaml', 'test'))).toBe('ERR_DOCUMENT_INVALID')
   })
 
-  it('refuses nesting deeper than the limit', () => {
+  it('refuses nesting deeper than the limit', async () => {
     const deep = '{"a":'.repeat(100) + '1' + '}'.repeat(100)
-    expect(codeOf(() => parseDocument(deep, 'json', 'test'))).toBe('ERR_DOCUMENT_INVALID')
+    expect(await codeOf(() => parseDocument(deep, 'json', 'test'))).toBe('ERR_DOCUMENT_INVALID')
   })
 
-  it('keeps __proto__ and constructor as plain keys without touching Object.prototype', () => {
-    const json = parseDocument(
+  it('keeps __proto__ and constructor as plain keys without touching Object.prototype', async () => {
+    const json = await parseDocument(
       '{"__proto__": {"polluted": true}, "constructor": {"prototype": {"x": 1}}}',
       'json',
       'test',
     )
-    const yaml = parseDocument('__proto__:\n  polluted: true\n', 'yaml', 'test')
+    const yaml = await parseDocument('__proto__:\n  polluted: true\n', 'yaml', 'test')
     expect(Object.keys(json)).toEqual(['__proto__', 'constructor'])
     expect(JSON.parse(JSON.stringify(yaml))).toEqual(
       JSON.parse('{"__proto__": {"polluted": true}}'),
@@ -181,18 +181,18 @@ describe('Spring environments', () => {
     )
   })
 
-  it('refuses huge list indexes and property sources without a source', () => {
+  it('refuses huge list indexes and property sources without a source', async () => {
     expect(
-      codeOf(() =>
+      await codeOf(() =>
         mergeSpringEnvironment(
           { propertySources: [{ name: 'a', source: { 'l[100000000]': 1 } }] },
           't',
         ),
       ),
     ).toBe('ERR_DOCUMENT_INVALID')
-    expect(codeOf(() => mergeSpringEnvironment({ propertySources: [{ name: 'a' }] }, 't'))).toBe(
-      'ERR_DOCUMENT_INVALID',
-    )
+    expect(
+      await codeOf(() => mergeSpringEnvironment({ propertySources: [{ name: 'a' }] }, 't')),
+    ).toBe('ERR_DOCUMENT_INVALID')
   })
 
   it('splits property keys', () => {

@@ -1,4 +1,3 @@
-import got from 'got'
 import type { ValueRef } from '@sample/shared'
 import { SidecarError } from '../errors.js'
 import { upstreamError } from '../upstream-error.js'
@@ -35,6 +34,7 @@ export function createClientCredentialsProvider(options: ClientCredentialsOption
     const started = now()
     let response
     try {
+      const { default: got } = await import('got')
       response = await got.post(options.tokenUrl, {
         headers: { authorization: `Basic ${basic}`, accept: 'application/json' },
         form: { grant_type: 'client_credentials' },

@@ -1,4 +1,5 @@
-import { YAMLError, parse as parseYaml } from 'yaml'
+import type { YAMLError } from 'yaml'
+import { interopDefault } from '../interop.js'
 import { SidecarError } from '../errors.js'
 import { DOCUMENT_LIMITS } from './limits.js'
 import { copy, isRecord } from './record.js'
@@ -25,13 +26,19 @@ export function detectFormat(
  * parse, is not an object, nests deeper than the limit or expands too many YAML aliases. `where`
  * names the file or URL in messages; the body itself is never quoted.
  */
-export function parseDocument(text: string, format: DocumentFormat, where: string): ConfigRecord {
+export async function parseDocument(
+  text: string,
+  format: DocumentFormat,
+  where: string,
+): Promise<ConfigRecord> {
+  // The YAML parser is loaded with the first YAML document: a JSON-only sidecar never loads it.
+  const yaml = format === 'yaml' ? interopDefault(await import('yaml')) : undefined
   let value: unknown
   try {
     value =
-      format === 'json'
+      yaml === undefined
         ? JSON.parse(text)
-        : parseYaml(text, {
+        : yaml.parse(text, {
             maxAliasCount: DOCUMENT_LIMITS.maxYamlAliases,
             uniqueKeys: true,
             prettyErrors: false,
@@ -80,7 +87,7 @@ function kindOf(value: unknown): string {
  * kept on the error for the same reason.
  */
 function describeParseError(error: unknown): string {
-  if (error instanceof YAMLError) {
+  if (isYamlError(error)) {
     const position = error.linePos?.[0]
     return position === undefined
       ? ` (${error.code})`
@@ -94,4 +101,12 @@ function describeParseError(error: unknown): string {
     return ` (more than ${DOCUMENT_LIMITS.maxYamlAliases} aliases: refused as an alias bomb)`
   }
   return ''
+}
+
+function isYamlError(error: unknown): error is YAMLError {
+  return (
+    error instanceof Error &&
+    (error.name === 'YAMLParseError' || error.name === 'YAMLWarning') &&
+    'code' in error
+  )
 }

@@ -36,7 +36,11 @@ export function createFileSource(path: string): ConfigSource {
         const text = file.body.toString('utf8')
         deepMerge(
           merged,
-          parseDocument(text, detectFormat({ fileName: file.name }, text), `file:${file.path}`),
+          await parseDocument(
+            text,
+            detectFormat({ fileName: file.name }, text),
+            `file:${file.path}`,
+          ),
         )
       }
       return {

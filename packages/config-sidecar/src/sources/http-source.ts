@@ -1,5 +1,4 @@
 import { hash } from 'node:crypto'
-import got from 'got'
 import type { TokenProvider } from '../auth/token-provider.js'
 import { DOCUMENT_LIMITS } from '../document/limits.js'
 import { SidecarError } from '../errors.js'
@@ -58,6 +57,8 @@ export function createHttpSource(options: HttpSourceOptions): ConfigSource {
       headers['if-modified-since'] = validators.lastModified
     let tooLarge = false
     try {
+      // got is loaded with the first fetch: a sidecar with a file source never loads it.
+      const { default: got } = await import('got')
       const pending = got(options.url, {
         headers,
         responseType: 'buffer',

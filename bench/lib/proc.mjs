@@ -1,0 +1,60 @@
+// Child processes for the benchmarks: start, wait until an URL answers, read RSS from /proc.
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Starts `node <args>`; output is kept (last 64 KB) for error reports. */
+export function startNode(args, { cwd, env } = {}) {
+  const startedAt = performance.now()
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const keep = (chunk) => {
+    output = (output + chunk).slice(-65536)
+  }
+  child.stdout.setEncoding('utf8').on('data', keep)
+  child.stderr.setEncoding('utf8').on('data', keep)
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  return {
+    child,
+    startedAt,
+    output: () => output,
+    /** Resident set size now, and its peak (VmHWM), in kB. */
+    memory() {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
+      const field = (name) =>
+        Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN)
+      return { rssKb: field('VmRSS'), peakKb: field('VmHWM') }
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}
+
+/** Polls `url` until it answers `status` (every 2 ms); resolves with the time it took since `since`. */
+export async function waitForStatus(
+  url,
+  { status = 200, headers = {}, since = performance.now(), timeoutMs = 15_000 } = {},
+) {
+  const deadline = performance.now() + timeoutMs
+  for (;;) {
+    try {
+      const response = await fetch(url, { headers })
+      await response.arrayBuffer()
+      if (response.status === status) return performance.now() - since
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() > deadline)
+      throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms`)
+    await sleep(2)
+  }
+}

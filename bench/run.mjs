@@ -1,0 +1,374 @@
+// `pnpm bench`: measures the sidecar against the Node limit, side by side in one run (alternating
+// rounds, medians), and prints markdown with the ratios and the machine. Everything it measures
+// it starts itself, on 127.0.0.1, and every load is bounded in time.
+//   node bench/run.mjs [--smoke] [--rounds N] [--seconds S] [--only name,name]
+import { cpus, freemem, tmpdir, totalmem } from 'node:os'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { hasWrk, runLoad } from './lib/load.mjs'
+import { sleep, startNode, waitForStatus } from './lib/proc.mjs'
+import { fixed, median, table, verdict } from './lib/stats.mjs'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const push = join(root, 'dist', 'push')
+const { values } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    seconds: { type: 'string' },
+    only: { type: 'string' },
+  },
+})
+const smoke = values.smoke
+const rounds = Number(values.rounds ?? (smoke ? 1 : 3))
+const seconds = Number(values.seconds ?? (smoke ? 0.5 : 5))
+const only = values.only?.split(',')
+const wanted = (name) => only === undefined || only.includes(name)
+const TOKEN = 'bench-token-0123456789abcdef'
+const AUTH = { authorization: `Bearer ${TOKEN}` }
+const out = (text = '') => process.stdout.write(`${text}\n`)
+
+async function freePort() {
+  const server = createServer()
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** A config of about 4 KB with two secrets, like a small service's. */
+async function writeConfig(dir) {
+  const keysOut = join(dir, 'keys')
+  const keygen = startNode(
+    [
+      join(push, 'sidecar', 'main.mjs'),
+      'keygen',
+      '--type',
+      'ec',
+      '--kid',
+      'bench',
+      '--out',
+      keysOut,
+    ],
+    { cwd: dir },
+  )
+  await new Promise((resolve) => keygen.child.once('exit', resolve))
+  const secret = async (value) => {
+    const encrypt = startNode(
+      [join(push, 'sidecar', 'main.mjs'), 'encrypt', '--key', `${keysOut}.public.jwks.json`, value],
+      { cwd: dir },
+    )
+    await new Promise((resolve) => encrypt.child.once('exit', resolve))
+    return encrypt.output().trim()
+  }
+  const services = Object.fromEntries(
+    Array.from({ length: 24 }, (_, i) => [
+      `service${i}`,
+      {
+        url: `https://service-${i}.example.internal:8443/api`,
+        timeoutMs: 1000 + i,
+        retries: 3,
+        enabled: i % 2 === 0,
+      },
+    ]),
+  )
+  const config = {
+    app: { name: 'bench', region: 'eu-west-1' },
+    services,
+    database: { user: 'app', password: await secret('bench-db-password') },
+    apiKey: await secret('bench-api-key'),
+  }
+  const file = join(dir, 'config.json')
+  await writeFile(file, JSON.stringify(config, null, 2))
+  return { file, keys: `${keysOut}.private.jwks.json` }
+}
+
+async function startSidecar(dir, config, extraEnv = {}) {
+  const port = await freePort()
+  const proc = startNode([join(push, 'sidecar', 'main.mjs')], {
+    cwd: dir,
+    env: {
+      CONFIG_SOURCE: `file:${config.file}`,
+      CONFIG_KEYS: `file:${config.keys}`,
+      CONFIG_SERVER_PORT: String(port),
+      CONFIG_SIDECAR_TOKEN: TOKEN,
+      CONFIG_CACHE_DIR: join(dir, `cache-${port}`),
+      CONFIG_LOG_LEVEL: 'warn',
+      ...extraEnv,
+    },
+  })
+  const readyMs = await waitForStatus(`http://127.0.0.1:${port}/readyz`, { since: proc.startedAt })
+  return { ...proc, port, url: `http://127.0.0.1:${port}`, readyMs }
+}
+
+/** Runs a load against each target, alternating their order each round; returns medians. */
+async function compare(targets, { connections, headers = {} }) {
+  const results = new Map(targets.map((target) => [target.name, []]))
+  for (let round = 0; round < rounds; round += 1) {
+    const order = round % 2 === 0 ? targets : [...targets].reverse()
+    for (const target of order)
+      results
+        .get(target.name)
+        .push(
+          await runLoad(target.url, {
+            connections,
+            seconds,
+            headers: { ...headers, ...target.headers },
+          }),
+        )
+  }
+  return Object.fromEntries(
+    [...results].map(([name, runs]) => [
+      name,
+      {
+        rps: median(runs.map((run) => run.rps)),
+        p50: median(runs.map((run) => run.p50)),
+        p99: median(runs.map((run) => run.p99)),
+        errors: runs.reduce((sum, run) => sum + run.errors, 0),
+      },
+    ]),
+  )
+}
+
+function machine() {
+  const cpu = cpus()
+  return `${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB (${(freemem() / 2 ** 30).toFixed(0)} free), Node ${process.version}, ${hasWrk() ? 'wrk' : 'node load client (wrk not installed)'}`
+}
+
+async function main() {
+  if (!existsSync(join(push, 'sidecar', 'main.mjs')))
+    throw new Error('run `pnpm build` first: dist/push is missing')
+  const dir = await mkdtemp(join(tmpdir(), 'config-sidecar-bench-'))
+  const started = []
+  const track = (proc) => (started.push(proc), proc)
+  try {
+    out(`# Benchmarks${smoke ? ' (smoke run: numbers mean nothing)' : ''}`)
+    out()
+    out(
+      `Machine: ${machine()}. ${rounds} round(s) of ${seconds} s per load, alternating order; medians.`,
+    )
+    out()
+    const config = await writeConfig(dir)
+    const sidecar = track(await startSidecar(dir, config))
+    const served = await fetch(`${sidecar.url}/config/`, { headers: AUTH })
+    const etag = served.headers.get('etag')
+    const bodyFile = join(dir, 'served.json')
+    await writeFile(bodyFile, Buffer.from(await served.arrayBuffer()))
+    const baselinePort = await freePort()
+    const baseline = track(
+      startNode([
+        join(root, 'bench', 'lib', 'baseline-server.mjs'),
+        bodyFile,
+        etag,
+        String(baselinePort),
+      ]),
+    )
+    await waitForStatus(`http://127.0.0.1:${baselinePort}/`)
+    const bare = track(startNode(['-e', 'setInterval(() => {}, 1 << 30)']))
+    // Idle means settled: V8's memory reducer gives back start-up garbage after about 10 s.
+    await sleep(smoke ? 500 : 12_000)
+    const idle = { sidecar: sidecar.memory().rssKb, bare: bare.memory().rssKb }
+
+    if (wanted('throughput')) {
+      out('## 1. Sidecar `GET /config/` against a plain `node:http` server (same bytes)')
+      out()
+      const targets = [
+        { name: 'node:http', url: `http://127.0.0.1:${baselinePort}/config/`, headers: {} },
+        { name: 'sidecar', url: `${sidecar.url}/config/`, headers: AUTH },
+      ]
+      const rows = []
+      for (const [label, connections, headers] of [
+        ['200, 1 connection', 1, {}],
+        ['200, 50 connections', 50, {}],
+        ['304, 50 connections', 50, { 'if-none-match': etag }],
+      ]) {
+        const result = await compare(targets, { connections, headers })
+        const base = result['node:http']
+        const ours = result.sidecar
+        const throughput = ours.rps / base.rps
+        const p99 = ours.p99 / base.p99
+        rows.push([
+          label,
+          fixed(base.rps, 0),
+          fixed(ours.rps, 0),
+          `**${fixed(throughput)}×** (${verdict(throughput >= 0.9)} ≥ 0.9)`,
+          `${fixed(base.p50, 3)} / ${fixed(base.p99, 3)}`,
+          `${fixed(ours.p50, 3)} / ${fixed(ours.p99, 3)}`,
+          `**${fixed(p99)}×** (${verdict(p99 <= 1.5)} ≤ 1.5)`,
+          String(base.errors + ours.errors),
+        ])
+      }
+      out(
+        table(
+          [
+            'case',
+            'node:http req/s',
+            'sidecar req/s',
+            'throughput ratio',
+            'node:http p50/p99 ms',
+            'sidecar p50/p99 ms',
+            'p99 ratio',
+            'errors',
+          ],
+          rows,
+        ),
+      )
+      out()
+    }
+
+    if (wanted('app')) {
+      out('## 2. Demo app `GET /config` (through the sidecar) against the sidecar directly')
+      out()
+      const appPort = await freePort()
+      const app = track(
+        startNode([join(push, 'app', 'main.mjs')], {
+          cwd: dir,
+          env: {
+            PORT: String(appPort),
+            CONFIG_SERVER_PORT: String(sidecar.port),
+            CONFIG_SIDECAR_TOKEN: TOKEN,
+          },
+        }),
+      )
+      await waitForStatus(`http://127.0.0.1:${appPort}/config`)
+      const targets = [
+        { name: 'sidecar', url: `${sidecar.url}/config/`, headers: AUTH },
+        { name: 'app', url: `http://127.0.0.1:${appPort}/config`, headers: {} },
+      ]
+      const rows = []
+      for (const connections of [1, 50]) {
+        const result = await compare(targets, { connections })
+        rows.push([
+          String(connections),
+          fixed(result.sidecar.rps, 0),
+          fixed(result.app.rps, 0),
+          `${fixed(result.app.rps / result.sidecar.rps)}×`,
+          fixed(result.sidecar.p99, 3),
+          fixed(result.app.p99, 3),
+          String(result.app.errors + result.sidecar.errors),
+        ])
+      }
+      out(
+        table(
+          [
+            'connections',
+            'sidecar req/s',
+            'app req/s',
+            'app/sidecar',
+            'sidecar p99 ms',
+            'app p99 ms',
+            'errors',
+          ],
+          rows,
+        ),
+      )
+      out()
+      out(
+        'The app logs two JSON lines per request (as the article does), which is most of its cost.',
+      )
+      out()
+      await app.stop()
+    }
+
+    if (wanted('memory')) {
+      out('## 3. Resident memory')
+      out()
+      const peak = sidecar.memory().peakKb
+      const extraIdle = (idle.sidecar - idle.bare) / 1024
+      out(
+        table(
+          ['process', 'RSS MB', 'vs bare node'],
+          [
+            ['bare `node` that only waits', fixed(idle.bare / 1024, 1), '—'],
+            [
+              'sidecar, idle, JSON config with 2 secrets',
+              fixed(idle.sidecar / 1024, 1),
+              `+${fixed(extraIdle, 1)} MB (${verdict(extraIdle <= 15)} ≤ +15 MB)`,
+            ],
+            [
+              'sidecar, peak over the runs above',
+              fixed(peak / 1024, 1),
+              `+${fixed((peak - idle.bare) / 1024, 1)} MB`,
+            ],
+            [
+              'node:http baseline, peak under the same load',
+              fixed(baseline.memory().peakKb / 1024, 1),
+              `+${fixed((baseline.memory().peakKb - idle.bare) / 1024, 1)} MB`,
+            ],
+          ],
+        ),
+      )
+      out()
+    }
+
+    if (wanted('start')) {
+      out('## 4. Start to ready (file source) against a bare `node` start')
+      out()
+      const bareTimes = []
+      const sidecarTimes = []
+      for (let round = 0; round < (smoke ? 1 : 5); round += 1) {
+        const port = await freePort()
+        const bareServer = startNode([
+          '-e',
+          `require('node:http').createServer((q, s) => s.end()).listen(${port}, '127.0.0.1')`,
+        ])
+        bareTimes.push(
+          await waitForStatus(`http://127.0.0.1:${port}/`, { since: bareServer.startedAt }),
+        )
+        await bareServer.stop()
+        const fresh = await startSidecar(dir, config)
+        sidecarTimes.push(fresh.readyMs)
+        await fresh.stop()
+      }
+      const extra = median(sidecarTimes) - median(bareTimes)
+      out(
+        table(
+          ['process', 'spawn → first 200 (ms, median)'],
+          [
+            ['bare `node` http server', fixed(median(bareTimes), 0)],
+            [
+              'sidecar `/readyz` (config read, 2 secrets decrypted)',
+              `${fixed(median(sidecarTimes), 0)} (+${fixed(extra, 0)} ms, ${verdict(extra <= 150)} ≤ +150 ms)`,
+            ],
+          ],
+        ),
+      )
+      out()
+    }
+
+    if (wanted('decrypt') && existsSync(join(root, 'bench', 'decrypt.mjs'))) {
+      out('## 5. Decryption')
+      out()
+      const { runDecryptBench } = await import('./decrypt.mjs')
+      await runDecryptBench({ quick: smoke, print: out })
+      out()
+    }
+
+    if (wanted('propagation')) {
+      const { runPropagationBench } = await import('./propagation.mjs')
+      await runPropagationBench({
+        smoke,
+        dir,
+        config,
+        startSidecar,
+        print: out,
+        token: TOKEN,
+        track,
+      })
+    }
+
+    if (wanted('fleet')) {
+      const { runFleetBench } = await import('./fleet.mjs')
+      await runFleetBench({ smoke, print: out })
+    }
+  } finally {
+    for (const proc of started.reverse()) await proc.stop()
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+await main()

@@ -1,0 +1,161 @@
+import express from 'express'
+import type { NextFunction, Request, Response } from 'express'
+import { isSidecarError } from '../errors.js'
+import type { RouteName } from '../metrics.js'
+import { createRateLimiter } from './rate-limit.js'
+import { send, sendError, sendJson } from './respond.js'
+import { READ_METHODS, allowed, authorized } from './server.js'
+import type { SidecarHttpDeps } from './server.js'
+
+/**
+ * `/status`, `/metrics`, `/refresh` and the 404 answer: an express app behind the listener's guards,
+ * loaded with the first such request (a sidecar that only serves config never loads express).
+ */
+export function createOperationsApp(deps: SidecarHttpDeps): express.Express {
+  const { metrics, logger } = deps
+  const app = express()
+  app.disable('x-powered-by')
+  app.disable('etag')
+
+  const guarded =
+    (
+      route: RouteName,
+      methods: ReadonlySet<string>,
+      handler: (req: Request, res: Response) => void | Promise<void>,
+    ) =>
+    async (req: Request, res: Response): Promise<void> => {
+      if (
+        !authorized(deps, req, res, route) ||
+        !allowed(req, res, metrics, route, methods, [...methods].join(', '))
+      )
+        return
+      await handler(req, res)
+    }
+
+  app.all(
+    '/status',
+    guarded('status', READ_METHODS, (_req, res) =>
+      sendJson(res, metrics, 'status', 200, statusOf(deps)),
+    ),
+  )
+
+  app.all(
+    '/metrics',
+    guarded('metrics', READ_METHODS, async (_req, res) => {
+      const { contentType, text } = await metrics.render()
+      send(
+        res,
+        metrics,
+        'metrics',
+        200,
+        { 'content-type': contentType, 'cache-control': 'no-store' },
+        text,
+      )
+    }),
+  )
+
+  const refreshLimit = createRateLimiter({ burst: 3, refillMs: 5000 })
+  app.all(
+    '/refresh',
+    guarded('refresh', new Set(['POST']), async (_req, res) => {
+      const waitMs = refreshLimit()
+      if (waitMs > 0) {
+        sendError(
+          res,
+          metrics,
+          'refresh',
+          429,
+          'ERR_RATE_LIMITED',
+          'refresh is rate limited: 3 at once, then one every 5 s',
+          {
+            'retry-after': Math.ceil(waitMs / 1000),
+          },
+        )
+        return
+      }
+      const outcome = await deps.refresher.refresh('manual')
+      const body = {
+        outcome: outcome.outcome,
+        version: outcome.version ?? null,
+        durationMs: outcome.durationMs,
+      }
+      if (outcome.error === undefined) {
+        sendJson(res, metrics, 'refresh', 200, body)
+      } else {
+        sendJson(res, metrics, 'refresh', 502, {
+          ...body,
+          error: { code: outcome.error.code, message: outcome.error.message },
+        })
+      }
+    }),
+  )
+
+  app.use((_req: Request, res: Response) => {
+    sendError(
+      res,
+      metrics,
+      'other',
+      404,
+      'ERR_NOT_FOUND',
+      'no such route: see /config/, /livez, /readyz, /status, /metrics, /refresh',
+    )
+  })
+
+  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) {
+      next(error)
+      return
+    }
+    const status = (error as { status?: unknown }).status
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      sendError(res, metrics, 'other', status, 'ERR_BAD_REQUEST', 'the request cannot be read')
+      return
+    }
+    logger.error('request failed', {
+      code: isSidecarError(error) ? error.code : 'ERR_INTERNAL',
+      reason: (error as Error).message,
+    })
+    sendError(
+      res,
+      metrics,
+      'other',
+      500,
+      'ERR_INTERNAL',
+      'internal error (details are in the sidecar log)',
+    )
+  })
+
+  return app
+}
+
+function statusOf(deps: SidecarHttpDeps): object {
+  const { store, refresher } = deps
+  const snapshot = store.snapshot()
+  const iso = (ms: number | undefined): string | null =>
+    ms === undefined ? null : new Date(ms).toISOString()
+  const age = store.ageMs()
+  return {
+    source: deps.sourceDisplay,
+    ready: snapshot.state !== undefined && !store.tooStale(),
+    version: snapshot.state?.version ?? null,
+    etag: snapshot.state?.full.etag ?? null,
+    stale: snapshot.stale,
+    tooStale: store.tooStale(),
+    fromSnapshot: snapshot.fromSnapshot,
+    ageSeconds: age === undefined ? null : Math.floor(age / 1000),
+    secrets: snapshot.state?.secretCount ?? 0,
+    lastSuccessAt: iso(snapshot.lastSuccessAt),
+    lastChangeAt: iso(snapshot.lastChangeAt),
+    lastError:
+      snapshot.lastFailure === undefined
+        ? null
+        : {
+            code: snapshot.lastFailure.code,
+            message: snapshot.lastFailure.message,
+            at: iso(snapshot.lastFailure.at),
+          },
+    nextRefreshAt: iso(refresher.nextRefreshAt()),
+    startedAt: iso(deps.startedAt),
+    waiting: deps.configRoute.counts(),
+  }
+}

@@ -1,0 +1,51 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Metrics } from '../metrics.js'
+import type { ConfigStore } from '../store.js'
+import { sendError, sendJson } from './respond.js'
+
+/**
+ * Answers `/livez` and `/readyz` (GET or HEAD, no token) and returns true, or returns false for any
+ * other path. Probes are called every few seconds by Kubernetes, so they stay on the plain listener.
+ */
+export function answerProbe(
+  req: IncomingMessage,
+  res: ServerResponse,
+  store: ConfigStore,
+  metrics: Metrics,
+): boolean {
+  const path = (req.url ?? '/').split('?')[0]
+  if (path !== '/livez' && path !== '/readyz') return false
+  const route = path === '/livez' ? 'livez' : 'readyz'
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    sendError(
+      res,
+      metrics,
+      route,
+      405,
+      'ERR_METHOD_NOT_ALLOWED',
+      `${req.method ?? 'this method'} is not allowed here`,
+      { allow: 'GET, HEAD' },
+    )
+    return true
+  }
+  if (route === 'livez') {
+    sendJson(res, metrics, route, 200, { status: 'alive' })
+    return true
+  }
+  const state = store.current()
+  if (state === undefined)
+    sendJson(res, metrics, route, 503, { status: 'not-ready', reason: 'no config yet' })
+  else if (store.tooStale())
+    sendJson(res, metrics, route, 503, {
+      status: 'not-ready',
+      reason: 'config older than CONFIG_MAX_STALENESS',
+      stale: true,
+    })
+  else
+    sendJson(res, metrics, route, 200, {
+      status: 'ready',
+      stale: store.isStale(),
+      version: state.version,
+    })
+  return true
+}
