@@ -1,0 +1,136 @@
+import { join, resolve } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { cleanEnv, run, tempDir } from '../../../test-support/helpers.js'
+import type { Running } from '../../../test-support/helpers.js'
+import { loadSettings } from '../src/settings.js'
+import { basic, tokenRequest, writeFiles } from './helpers.js'
+
+const MAIN = resolve(import.meta.dirname, '..', 'dist', 'main.js')
+
+describe('settings', () => {
+  it('has defaults for everything', () => {
+    const { settings, problems, notices } = loadSettings({}, '/work')
+    expect(problems).toEqual([])
+    expect(notices).toEqual([])
+    expect(settings).toEqual({
+      port: 8888,
+      host: '127.0.0.1',
+      dir: '/work/samples/config',
+      clients: {},
+      tokenTtlSeconds: 300,
+    })
+  })
+
+  it('reads every variable', () => {
+    const { settings, problems } = loadSettings(
+      {
+        PORT: '0',
+        DEV_CONFIG_HOST: '::1',
+        DEV_CONFIG_DIR: 'config',
+        DEV_CONFIG_CLIENTS: ' a:one , b:two:with:colons ,',
+        DEV_CONFIG_TOKEN_TTL: '60',
+      },
+      '/work',
+    )
+    expect(problems).toEqual([])
+    expect(settings).toEqual({
+      port: 0,
+      host: '::1',
+      dir: '/work/config',
+      clients: { a: 'one', b: 'two:with:colons' },
+      tokenTtlSeconds: 60,
+    })
+  })
+
+  it('names every bad value, never quoting a client entry', () => {
+    const { problems, notices } = loadSettings(
+      {
+        PORT: '99999',
+        DEV_CONFIG_CLIENTS: 'good:x,just-a-secret-value,:nosecretid,dup:1,dup:2',
+        DEV_CONFIG_TOKEN_TTL: '0',
+        DEV_CONFIG_TOKEN_TIL: '5',
+      },
+      '/work',
+    )
+    expect(problems).toEqual([
+      'PORT must be a port number from 0 to 65535 (got "99999")',
+      'DEV_CONFIG_TOKEN_TTL must be a whole number of seconds from 1 to 86400 (got "0")',
+      expect.stringMatching(/^DEV_CONFIG_CLIENTS entry 2 must be id:secret/),
+      expect.stringMatching(/^DEV_CONFIG_CLIENTS entry 3 must be id:secret/),
+      'DEV_CONFIG_CLIENTS names client "dup" twice',
+    ])
+    expect(problems.join('\n')).not.toContain('just-a-secret-value')
+    expect(problems.join('\n')).not.toContain('nosecretid')
+    expect(notices).toEqual([expect.stringMatching(/^DEV_CONFIG_TOKEN_TIL is not a/)])
+  })
+})
+
+describe('node dist/main.js', () => {
+  let dir: { path: string; remove: () => Promise<void> }
+  let process_: Running | undefined
+
+  beforeEach(async () => {
+    dir = await tempDir('dev-config-server-main-')
+    await writeFiles(dir.path, {
+      'config/application.yml': 'greeting: hello\n',
+      'config/demo-app-dev.yml': 'greeting: from the process\n',
+    })
+  })
+  afterEach(async () => {
+    await process_?.stop('SIGKILL')
+    process_ = undefined
+    await dir.remove()
+  })
+
+  const start = (env: Record<string, string>): Running =>
+    run(process.execPath, [MAIN], { cwd: dir.path, env: cleanEnv(env) })
+
+  const portOf = async (running: Running): Promise<number> => {
+    const line = await running.waitForOutput(/"msg":"listening"/)
+    return (JSON.parse(line) as { port: number }).port
+  }
+
+  it('serves config from the environment settings, and exits 0 on SIGTERM', async () => {
+    const secret = 'process-test-secret'
+    process_ = start({
+      PORT: '0',
+      DEV_CONFIG_DIR: 'config',
+      DEV_CONFIG_CLIENTS: `sidecar:${secret}`,
+      DEV_CONFIG_TOKEN_TTL: '120',
+    })
+    const port = await portOf(process_)
+    const url = `http://127.0.0.1:${port}`
+    expect((await fetch(`${url}/demo-app/dev`)).status).toBe(401)
+
+    const tokenResponse = await tokenRequest(url, basic('sidecar', secret))
+    const token = (await tokenResponse.json()) as { access_token: string; expires_in: number }
+    expect(token.expires_in).toBe(120)
+    const response = await fetch(`${url}/demo-app/dev`, {
+      headers: { authorization: `Bearer ${token.access_token}` },
+    })
+    expect(response.status).toBe(200)
+    const body = (await response.json()) as { propertySources: { name: string }[] }
+    expect(body.propertySources.map((source) => source.name)).toEqual([
+      'file:demo-app-dev.yml',
+      'file:application.yml',
+    ])
+
+    expect(await process_.stop('SIGTERM')).toBe(0)
+    const output = process_.output()
+    for (const line of output.trim().split('\n'))
+      expect(() => JSON.parse(line) as unknown).not.toThrow()
+    expect(output).toContain(join(dir.path, 'config'))
+    expect(output).not.toContain(secret)
+    expect(output).not.toContain(token.access_token)
+  })
+
+  it('exits 1 naming the problem when a setting is bad or the directory is missing', async () => {
+    process_ = start({ PORT: 'eighty' })
+    expect(await process_.exited).toBe(1)
+    expect(process_.output()).toContain('PORT must be a port number')
+
+    process_ = start({ PORT: '0', DEV_CONFIG_DIR: 'missing' })
+    expect(await process_.exited).toBe(1)
+    expect(process_.output()).toMatch(/cannot start.*does not exist/)
+  })
+})
