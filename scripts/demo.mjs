@@ -1,5 +1,6 @@
-// `npm run demo`: starts the sidecar and the demo app from the built push directory, on the sample
-// config, and prints the page's URL. Ctrl-C stops everything.
+// `npm run demo`: starts the dev config server on the sample config directory, the sidecar (logging
+// in with demo client credentials) and the demo app from the built push directory, and prints the
+// page's URL. Ctrl-C stops all three.
 import { spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -8,6 +9,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const push = join(root, 'dist', 'push')
 const appPort = process.env.PORT ?? '8080'
 const sidecarPort = process.env.CONFIG_SERVER_PORT ?? '8082'
+const upstreamPort = process.env.DEV_CONFIG_PORT ?? '8888'
+// Demo-only credentials: the dev config server knows this client, the sidecar logs in with it.
+const DEMO_CLIENT = { id: 'demo-sidecar', secret: 'demo-only-client-secret' }
 const children = []
 
 function start(name, args, env) {
@@ -54,14 +58,29 @@ process.on('SIGINT', stop)
 process.on('SIGTERM', stop)
 
 // The repository's samples (not the copy in the push directory), so edits survive a rebuild.
+start(
+  'upstream',
+  [join(root, 'packages', 'dev-config-server', 'dist', 'main.js')],
+  {
+    PORT: upstreamPort,
+    DEV_CONFIG_DIR: join(root, 'samples', 'config'),
+    DEV_CONFIG_CLIENTS: `${DEMO_CLIENT.id}:${DEMO_CLIENT.secret}`,
+  },
+  root,
+)
 start('sidecar', ['sidecar/main.mjs'], {
   CONFIG_SERVER_PORT: sidecarPort,
-  CONFIG_SOURCE: `file:${join(root, 'samples', 'config')}`,
+  CONFIG_SOURCE: `http://127.0.0.1:${upstreamPort}/demo-app/default`,
+  CONFIG_CLIENT_ID: DEMO_CLIENT.id,
+  CONFIG_CLIENT_SECRET: DEMO_CLIENT.secret,
+  CONFIG_TOKEN_URL: `http://127.0.0.1:${upstreamPort}/oauth/token`,
+  CONFIG_POLL_INTERVAL: '500ms',
   CONFIG_KEYS: `file:${join(root, 'samples', 'demo-only.private.jwks.json')}`,
 })
 start('app', ['app/main.mjs'], { PORT: appPort, CONFIG_SERVER_PORT: sidecarPort })
 
 process.stdout.write(
   `\n  Demo page:   http://localhost:${appPort}/\n  App config:  curl localhost:${appPort}/config\n` +
+    `  Upstream:    curl localhost:${upstreamPort}/demo-app/default (needs a token: see packages/dev-config-server)\n` +
     `  Edit samples/config/application.yaml and watch the page change.\n  Ctrl-C stops everything.\n\n`,
 )

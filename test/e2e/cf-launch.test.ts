@@ -1,0 +1,143 @@
+// The push directory launched as Cloud Foundry launches it: from that directory, the manifest's app
+// and sidecar commands with the platform's environment (PORT, VCAP_APPLICATION, VCAP_SERVICES with a
+// p.config-server binding to the dev config server, MEMORY_LIMIT), in both start orders.
+import { cp, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { cleanEnv, freePort, run, sleep, tempDir, waitFor } from '../../test-support/helpers.js'
+import type { Running } from '../../test-support/helpers.js'
+
+const root = join(import.meta.dirname, '..', '..')
+
+interface Manifest {
+  applications: {
+    name: string
+    command: string
+    path: string
+    memory: string
+    sidecars: { command: string }[]
+  }[]
+}
+
+let dir: { path: string; remove: () => Promise<void> }
+let running: Running[] = []
+
+beforeEach(async () => {
+  dir = await tempDir()
+})
+afterEach(async () => {
+  await Promise.all(running.map((proc) => proc.stop('SIGKILL')))
+  running = []
+  await dir.remove()
+})
+
+async function launch(order: 'app first' | 'sidecar first') {
+  const manifest = parse(await readFile(join(root, 'manifest.yml'), 'utf8')) as Manifest
+  const entry = manifest.applications[0]!
+  const droplet = join(dir.path, 'app')
+  await cp(join(root, entry.path), droplet, { recursive: true })
+
+  const upstreamPort = await freePort()
+  const upstream = run(
+    process.execPath,
+    [join(root, 'packages', 'dev-config-server', 'dist', 'main.js')],
+    {
+      env: cleanEnv({
+        PORT: String(upstreamPort),
+        DEV_CONFIG_DIR: join(root, 'samples', 'config'),
+        DEV_CONFIG_CLIENTS: 'p-config-client:binding-secret-42',
+      }),
+    },
+  )
+  running.push(upstream)
+  await upstream.waitForOutput(/listening/)
+
+  const appPort = await freePort()
+  const sidecarPort = await freePort()
+  const upstreamUrl = `http://127.0.0.1:${upstreamPort}`
+  // Cloud Foundry gives the sidecar the app's whole environment.
+  const env = cleanEnv({
+    PORT: String(appPort),
+    MEMORY_LIMIT: entry.memory.replace(/M$/, 'm'),
+    TMPDIR: dir.path,
+    VCAP_APPLICATION: JSON.stringify({
+      application_name: entry.name,
+      application_id: 'b9a5d3b0',
+      instance_index: 0,
+      limits: { mem: 256 },
+    }),
+    VCAP_SERVICES: JSON.stringify({
+      'p.config-server': [
+        {
+          name: 'config-server',
+          label: 'p.config-server',
+          plan: 'standard',
+          tags: ['configuration', 'spring-cloud'],
+          credentials: {
+            uri: upstreamUrl,
+            client_id: 'p-config-client',
+            client_secret: 'binding-secret-42',
+            access_token_uri: `${upstreamUrl}/oauth/token`,
+          },
+        },
+      ],
+    }),
+    // What `cf set-env` adds: the keys for the sample's secrets, and a port free on this machine.
+    CONFIG_KEYS: 'file:samples/demo-only.private.jwks.json',
+    CONFIG_SERVER_PORT: String(sidecarPort),
+    CONFIG_POLL_INTERVAL: '500ms',
+  })
+  const startApp = () => run('/bin/sh', ['-c', `exec ${entry.command}`], { cwd: droplet, env })
+  const startSidecar = () =>
+    run('/bin/sh', ['-c', `exec ${entry.sidecars[0]!.command}`], { cwd: droplet, env })
+  let app: Running
+  let sidecar: Running
+  if (order === 'app first') {
+    app = startApp()
+    running.push(app)
+    await app.waitForOutput(/demo app listening/)
+    // Before the sidecar is there, the app answers 503 with Retry-After, never an empty 200.
+    const early = await fetch(`http://127.0.0.1:${appPort}/config`)
+    expect(early.status).toBe(503)
+    expect(early.headers.get('retry-after')).toBeTruthy()
+    await sleep(300)
+    sidecar = startSidecar()
+    running.push(sidecar)
+  } else {
+    sidecar = startSidecar()
+    running.push(sidecar)
+    await sidecar.waitForOutput(/config sidecar listening/)
+    await sleep(300)
+    app = startApp()
+    running.push(app)
+  }
+  return { app, sidecar, appPort, upstream, appName: entry.name }
+}
+
+describe.each(['app first', 'sidecar first'] as const)('a Cloud Foundry launch, %s', (order) => {
+  it('serves the bound config server through the app, then stops on SIGTERM with exit 0 within 10 s', async () => {
+    const { app, sidecar, appPort, upstream, appName } = await launch(order)
+    const config = await waitFor(
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${appPort}/config`)
+        return response.status === 200
+          ? ((await response.json()) as { greeting: string; database: { password: string } })
+          : undefined
+      },
+      { timeoutMs: 10_000, what: 'config through the app' },
+    )
+    expect(config.greeting).toBe('Hello from the config sidecar')
+    expect(config.database.password).toBe('demo-db-password (demo only)')
+    expect(sidecar.output()).toContain('"source":"http://127.0.0.1:')
+    // The Spring coordinates come from VCAP_APPLICATION's name and the default profile.
+    expect(upstream.output()).toContain(`"path":"/${appName}/default"`)
+    expect(`${sidecar.output()}${app.output()}`).not.toContain('binding-secret-42')
+    expect(`${sidecar.output()}${app.output()}`).not.toContain('demo-db-password')
+
+    const started = Date.now()
+    const [appCode, sidecarCode] = await Promise.all([app.stop('SIGTERM'), sidecar.stop('SIGTERM')])
+    expect([appCode, sidecarCode]).toEqual([0, 0])
+    expect(Date.now() - started).toBeLessThan(10_000)
+  })
+})
