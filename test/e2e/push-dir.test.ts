@@ -62,7 +62,9 @@ describe('the push directory, started with the manifest commands', () => {
   })
 
   it('serves /status, /metrics and /readyz from the bundle', async () => {
-    const token = (await readFile(join(dir.path, `config-sidecar-${sidecarPort}.token`), 'utf8')).trim()
+    const token = (
+      await readFile(join(dir.path, `config-sidecar-${sidecarPort}.token`), 'utf8')
+    ).trim()
     const headers = { authorization: `Bearer ${token}` }
     const status = await fetch(`http://127.0.0.1:${sidecarPort}/status`, { headers })
     expect(status.status).toBe(200)

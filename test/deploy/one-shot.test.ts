@@ -1,0 +1,236 @@
+// One-shot mode as init containers and jobs run it: `node dist/push/sidecar/main.mjs once`, a real
+// process. Exit 0 means the config was fetched, parsed and every secret decrypted, and the snapshot
+// (secrets still encrypted, mode 0600) is in CONFIG_CACHE_DIR; anything else exits 1 and logs the
+// error code and the reason, never a value. Assumes `pnpm build` ran (`npm test` builds first).
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cleanEnv, freePort, run, tempDir, waitFor } from '../../test-support/helpers.js'
+
+const root = join(import.meta.dirname, '..', '..')
+const pushDir = join(root, 'dist', 'push')
+const sidecarMain = join(pushDir, 'sidecar', 'main.mjs')
+const demoKeys = join(pushDir, 'samples', 'demo-only.private.jwks.json')
+const sampleConfig = join(pushDir, 'samples', 'config')
+
+/** A JWE-shaped value for the demo key's kid whose parts are garbage: it cannot decrypt. */
+const GARBAGE_JWE = `{jwe}${Buffer.from(
+  JSON.stringify({ alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: 'demo-only-rsa-2026' }),
+).toString(
+  'base64url',
+)}.${'Z2FyYmFnZS1rZXk'.repeat(20)}.AAAAAAAAAAAAAAAA.Z2FyYmFnZQ.AAAAAAAAAAAAAAAAAAAAAA`
+
+let dir: { path: string; remove: () => Promise<void> }
+
+beforeAll(async () => {
+  dir = await tempDir('config-sidecar-once-')
+})
+afterAll(async () => {
+  await dir?.remove()
+})
+
+interface Outcome {
+  code: number | null
+  output: string
+  lines: Record<string, unknown>[]
+}
+
+/** Runs `node sidecar/main.mjs once` in the push directory with only the given settings. */
+async function once(settings: Record<string, string | undefined>): Promise<Outcome> {
+  const child = run(process.execPath, [sidecarMain, 'once'], {
+    cwd: pushDir,
+    env: cleanEnv({ TMPDIR: dir.path, ...settings }),
+  })
+  const code = await child.exited
+  const output = child.output()
+  const lines = output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+  return { code, output, lines }
+}
+
+async function freshDir(name: string): Promise<string> {
+  const path = join(dir.path, name)
+  await mkdir(path, { recursive: true })
+  return path
+}
+
+describe('config-sidecar once', () => {
+  it('exits 0 with a file source and writes the snapshot, mode 0600, into CONFIG_CACHE_DIR', async () => {
+    const work = await freshDir('file-ok')
+    const file = join(work, 'application.yaml')
+    await writeFile(file, 'greeting: hello from once\nlimits:\n  rpm: 600\n')
+    const cache = join(work, 'cache')
+    const { code, output, lines } = await once({
+      CONFIG_SOURCE: `file:${file}`,
+      CONFIG_CACHE_DIR: cache,
+    })
+    expect(code, output).toBe(0)
+    const done = lines.find((line) => line['level'] === 'info' && line['snapshot'] !== undefined)
+    expect(done, output).toBeDefined()
+
+    const names = await readdir(cache)
+    expect(names).toHaveLength(1)
+    expect(names[0]).toMatch(/^snapshot-[0-9a-f]{16}\.json$/)
+    expect(join(cache, names[0]!)).toBe(done!['snapshot'])
+    const snapshotPath = join(cache, names[0]!)
+    expect((await stat(snapshotPath)).mode & 0o777).toBe(0o600)
+    const snapshot = JSON.parse(await readFile(snapshotPath, 'utf8')) as {
+      format: number
+      source: string
+      body: string
+    }
+    expect(snapshot.format).toBe(1)
+    expect(snapshot.source).toBe(`file:${file}`)
+    expect(JSON.parse(snapshot.body)).toEqual({ greeting: 'hello from once', limits: { rpm: 600 } })
+  })
+
+  it('checks that every secret decrypts, and keeps them encrypted in the snapshot', async () => {
+    const cache = join(await freshDir('secrets-ok'), 'cache')
+    const { code, output, lines } = await once({
+      CONFIG_SOURCE: `file:${sampleConfig}`,
+      CONFIG_KEYS: `file:${demoKeys}`,
+      CONFIG_CACHE_DIR: cache,
+    })
+    expect(code, output).toBe(0)
+    const done = lines.find((line) => line['snapshot'] !== undefined)!
+    expect(done['secrets']).toBeGreaterThan(0)
+    const snapshot = JSON.parse(await readFile(done['snapshot'] as string, 'utf8')) as {
+      body: string
+    }
+    expect(snapshot.body).toContain('{jwe}')
+  })
+
+  it('exits non-zero with ERR_UPSTREAM_UNAVAILABLE when the HTTP source is a closed port', async () => {
+    const cache = join(await freshDir('closed-port'), 'cache')
+    const port = await freePort()
+    const { code, output, lines } = await once({
+      CONFIG_SOURCE: `http://127.0.0.1:${port}/x`,
+      CONFIG_CACHE_DIR: cache,
+    })
+    expect(code).not.toBe(0)
+    const failure = lines.find((line) => line['level'] === 'error')
+    expect(failure, output).toMatchObject({ code: 'ERR_UPSTREAM_UNAVAILABLE' })
+    expect(String(failure!['reason'])).toContain(`127.0.0.1:${port}`)
+    await expect(readdir(cache)).rejects.toThrow()
+  })
+
+  it('exits non-zero when a {jwe} value cannot be decrypted, and never logs the value', async () => {
+    const work = await freshDir('garbage-secret')
+    const file = join(work, 'application.yaml')
+    await writeFile(file, `database:\n  password: '${GARBAGE_JWE}'\n`)
+    const cache = join(work, 'cache')
+    const { code, output, lines } = await once({
+      CONFIG_SOURCE: `file:${file}`,
+      CONFIG_KEYS: `file:${demoKeys}`,
+      CONFIG_CACHE_DIR: cache,
+    })
+    expect(code).not.toBe(0)
+    const failure = lines.find((line) => line['level'] === 'error')
+    expect(String(failure?.['code']), output).toMatch(/^ERR_SECRET_(DECRYPTION_FAILED|MALFORMED)$/)
+    expect(String(failure!['reason'])).toContain('database.password')
+    expect(output).not.toContain(GARBAGE_JWE.slice(5, 60))
+    await expect(readdir(cache)).rejects.toThrow()
+  })
+
+  it('exits non-zero with ERR_SECRET_NO_KEYS when a secret is present and CONFIG_KEYS is not', async () => {
+    const work = await freshDir('no-keys')
+    const file = join(work, 'application.yaml')
+    await writeFile(file, `database:\n  password: '${GARBAGE_JWE}'\n`)
+    const { code, output, lines } = await once({
+      CONFIG_SOURCE: `file:${file}`,
+      CONFIG_CACHE_DIR: join(work, 'cache'),
+    })
+    expect(code).not.toBe(0)
+    expect(
+      lines.find((line) => line['level'] === 'error'),
+      output,
+    ).toMatchObject({
+      code: 'ERR_SECRET_NO_KEYS',
+    })
+  })
+
+  it('names the reason when CONFIG_KEYS names a missing file', async () => {
+    const work = await freshDir('missing-keys')
+    const { code, output, lines } = await once({
+      CONFIG_SOURCE: `file:${sampleConfig}`,
+      CONFIG_KEYS: `file:${join(work, 'absent.jwks.json')}`,
+      CONFIG_CACHE_DIR: join(work, 'cache'),
+    })
+    expect(code).not.toBe(0)
+    const failure = lines.find((line) => line['level'] === 'error')
+    expect(failure, output).toMatchObject({ code: 'ERR_SECRET_NO_KEYS' })
+    expect(String(failure!['reason'])).toMatch(/CONFIG_KEYS .*absent\.jwks\.json.*ENOENT/)
+  })
+
+  it('names CONFIG_CACHE_DIR when the snapshot cannot be written', async () => {
+    const work = await freshDir('bad-cache')
+    const file = join(work, 'application.yaml')
+    await writeFile(file, 'greeting: hi\n')
+    // A directory under a regular file can never be created, whoever runs the test.
+    const { code, output, lines } = await once({
+      CONFIG_SOURCE: `file:${file}`,
+      CONFIG_CACHE_DIR: join(file, 'cache'),
+    })
+    expect(code).not.toBe(0)
+    const failure = lines.find((line) => line['level'] === 'error')
+    expect(String(failure?.['reason']), output).toMatch(/CONFIG_CACHE_DIR.*ENOTDIR/)
+  })
+})
+
+describe('once, then serve (an init container before the sidecar)', () => {
+  let upstream: Server
+  let upstreamUrl: string
+
+  beforeAll(async () => {
+    upstream = createServer((request, response) => {
+      response.setHeader('content-type', 'application/json')
+      response.end(JSON.stringify({ greeting: 'from the upstream', path: request.url }))
+    })
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
+    upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/demo-app/default`
+  })
+  afterAll(async () => {
+    upstream.closeAllConnections()
+    await new Promise((resolve) => upstream.close(resolve))
+  })
+
+  it('starts ready on the snapshot once wrote, marked stale, while the upstream is down', async () => {
+    const work = await freshDir('once-then-serve')
+    const settings = { CONFIG_SOURCE: upstreamUrl, CONFIG_CACHE_DIR: join(work, 'cache') }
+    const first = await once(settings)
+    expect(first.code, first.output).toBe(0)
+
+    upstream.closeAllConnections()
+    await new Promise((resolve) => upstream.close(resolve))
+
+    const healthPort = await freePort()
+    const sidecar = run(process.execPath, [sidecarMain], {
+      cwd: pushDir,
+      env: cleanEnv({
+        ...settings,
+        TMPDIR: work,
+        CONFIG_SERVER_PORT: String(await freePort()),
+        CONFIG_HEALTH_PORT: String(healthPort),
+      }),
+    })
+    try {
+      const ready = await waitFor(
+        async () => {
+          const answer = await fetch(`http://127.0.0.1:${healthPort}/readyz`)
+          return answer.status === 200 ? ((await answer.json()) as { stale: boolean }) : undefined
+        },
+        { timeoutMs: 10_000, what: 'the sidecar ready on the snapshot' },
+      )
+      expect(ready.stale).toBe(true)
+    } finally {
+      await sidecar.stop('SIGTERM')
+    }
+    // Listen again so afterAll can close it.
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
+  })
+})
