@@ -21,11 +21,12 @@ export function readCompactHeader(compact: string): JweHeader {
   if (parts.length !== 5 || !parts.every((part) => BASE64URL.test(part))) {
     throw new SidecarError('ERR_SECRET_MALFORMED', 'is not a compact JWE (five base64url parts)')
   }
-  const [protectedPart, , iv, ciphertext, tag] = parts as [string, string, string, string, string]
-  if (protectedPart === '' || iv === '' || ciphertext === '' || tag === '') {
+  // The ciphertext may be empty: it is when the value is the empty string (RFC 7516 allows it).
+  const [protectedPart, , iv, , tag] = parts as [string, string, string, string, string]
+  if (protectedPart === '' || iv === '' || tag === '') {
     throw new SidecarError(
       'ERR_SECRET_MALFORMED',
-      'is a compact JWE with an empty header, iv, ciphertext or tag',
+      'is a compact JWE with an empty header, iv or tag',
     )
   }
   let header: unknown

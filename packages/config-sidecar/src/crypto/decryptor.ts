@@ -1,7 +1,9 @@
+import type { JsonWebKey } from 'node:crypto'
 import jose from 'node-jose'
 import { SidecarError } from '../errors.js'
 import { ALLOWED_ALGS, ALLOWED_ENCS, keyTypeFor } from './algorithms.js'
 import { readCompactHeader } from './compact.js'
+import { decryptEcdhEsDirect, needsOwnEcdhEs } from './ecdh-es.js'
 
 /** Decrypts compact JWEs with the private keys of a JWK Set. */
 export interface SecretDecryptor {
@@ -80,6 +82,16 @@ export async function createDecryptor(jwkSetJson: string, where: string): Promis
           'ERR_SECRET_DECRYPTION_FAILED',
           `uses alg ${header.alg}, which needs an ${needed} key, but key "${key.kid}" is ${key.kty}`,
         )
+      }
+      // A JWK's `alg` limits the key to that algorithm (RFC 7517 §4.4; node-jose enforces it).
+      if (key.alg && key.alg !== header.alg) {
+        throw new SidecarError(
+          'ERR_SECRET_DECRYPTION_FAILED',
+          `uses alg ${header.alg}, but key "${key.kid}" is for ${key.alg} only (its "alg")`,
+        )
+      }
+      if (needsOwnEcdhEs(header.alg, header.enc)) {
+        return decryptEcdhEsDirect(key.toJSON(true) as JsonWebKey, compact, key.kid)
       }
       try {
         const result = await jose.JWE.createDecrypt(key, allowed).decrypt(compact)

@@ -1,8 +1,8 @@
 import jose from 'node-jose'
 import { SidecarError } from '../errors.js'
-import { isAllowedAlg, isAllowedEnc } from './algorithms.js'
+import { isAllowedAlg, isAllowedEnc, keyTypeFor } from './algorithms.js'
 import type { ContentEnc, KeyAlg } from './algorithms.js'
-
+import { needsOwnEcdhEs } from './ecdh-es.js'
 import { SECRET_PREFIX } from './prefix.js'
 
 const DEFAULT_ALG: Record<string, KeyAlg> = {
@@ -40,6 +40,27 @@ export async function encryptSecret(
     throw new SidecarError('ERR_SECRET_ALGORITHM_REFUSED', `alg ${String(alg)} is not accepted`)
   if (!isAllowedEnc(enc))
     throw new SidecarError('ERR_SECRET_ALGORITHM_REFUSED', `enc ${enc} is not accepted`)
+  if (key.kty !== keyTypeFor(alg)) {
+    throw new SidecarError(
+      'ERR_SECRET_ALGORITHM_REFUSED',
+      `alg ${alg} needs an ${keyTypeFor(alg)} key, but key "${key.kid}" is ${key.kty}`,
+    )
+  }
+  if (keyAlg && alg !== keyAlg) {
+    // node-jose refuses it too, with only "unsupported algorithm".
+    throw new SidecarError(
+      'ERR_SECRET_ALGORITHM_REFUSED',
+      `key "${key.kid}" is for alg ${keyAlg} only (its "alg"); leave --alg out or use another key`,
+    )
+  }
+  if (needsOwnEcdhEs(alg, enc)) {
+    // node-jose derives too short a key for this pair (see ecdh-es.ts); the sidecar decrypts such
+    // tokens from other tools, but cannot make them.
+    throw new SidecarError(
+      'ERR_SECRET_ALGORITHM_REFUSED',
+      `alg ECDH-ES with enc ${enc} cannot be made here; use ECDH-ES+A256KW or another enc`,
+    )
+  }
   const fields: { alg: KeyAlg; enc: ContentEnc; kid?: string } = { alg, enc }
   if (key.kid) fields.kid = key.kid
   const compact = await jose.JWE.createEncrypt({ format: 'compact', fields }, key)

@@ -1,0 +1,285 @@
+// Decryption cost per secret, through the sidecar's real path (prepareConfig: parse, walk, decrypt
+// with node-jose), for each key family at 10, 100 and 1,000 secrets in one document, and a refresh
+// in which no secret changed (the previous cache is given, so nothing is decrypted). Then which
+// implementation each family's decryption actually runs on: node:crypto, WebCrypto or JavaScript
+// (node-forge and node-jose's own big-number code), counted by wrapping those functions.
+//   npx tsc -b && node bench/decrypt.mjs [--quick]
+// Secrets are made with jose (panva), an independent library, from keys made at run time.
+import { existsSync } from 'node:fs'
+import nodeCrypto from 'node:crypto'
+import { createRequire, syncBuiltinESMExports } from 'node:module'
+import { cpus } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const sidecarPackage = join(root, 'packages', 'config-sidecar')
+const dist = join(sidecarPackage, 'dist')
+const requireFromSidecar = createRequire(join(sidecarPackage, 'package.json'))
+
+const FAMILIES = [
+  { alg: 'RSA-OAEP-256', key: 'rsa' },
+  { alg: 'RSA-OAEP', key: 'rsa' },
+  { alg: 'ECDH-ES+A256KW', key: 'ec' },
+  { alg: 'ECDH-ES', key: 'ec' },
+  { alg: 'A256KW', key: 'oct' },
+  { alg: 'dir', key: 'oct' },
+]
+const ENC = 'A256GCM'
+
+/** Median of numbers. */
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+const fixed = (value, digits) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a')
+const table = (header, rows) =>
+  [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n')
+
+async function loadModules() {
+  if (!existsSync(join(dist, 'crypto', 'index.js')) || !existsSync(join(dist, 'pipeline.js'))) {
+    throw new Error(`${dist} is missing or incomplete: build first (npx tsc -b)`)
+  }
+  const crypto = await import(pathToFileURL(join(dist, 'crypto', 'index.js')).href)
+  const pipeline = await import(pathToFileURL(join(dist, 'pipeline.js')).href)
+  const jose = await import(pathToFileURL(requireFromSidecar.resolve('jose')).href)
+  return { ...crypto, prepareConfig: pipeline.prepareConfig, jose }
+}
+
+/** Keys as users make them: `keygen` (RSA 3072, EC P-256) and a random 256-bit oct key. */
+async function makeKeys(modules) {
+  // keygen writes `alg` into each JWK, which limits a key to that one algorithm; the bench uses
+  // one RSA key for both RSA-OAEP variants, so the field is left out.
+  const withoutAlg = (jwk) =>
+    Object.fromEntries(Object.entries(jwk).filter(([name]) => name !== 'alg'))
+  const rsa = await modules.generateKeySet('rsa', 'bench-rsa')
+  const ec = await modules.generateKeySet('ec', 'bench-ec')
+  const octKey = (kid, bytes) => {
+    const jwk = { kty: 'oct', kid, k: nodeCrypto.randomBytes(bytes).toString('base64url') }
+    return { private: jwk, public: jwk }
+  }
+  const keys = {
+    rsa: {
+      private: withoutAlg(rsa.privateJwks.keys[0]),
+      public: withoutAlg(rsa.publicJwks.keys[0]),
+    },
+    ec: { private: withoutAlg(ec.privateJwks.keys[0]), public: withoutAlg(ec.publicJwks.keys[0]) },
+    oct: octKey('bench-oct', 32),
+    // `dir` with A256CBC-HS512 needs a 512-bit key.
+    oct512: octKey('bench-oct-512', 64),
+  }
+  const keySet = JSON.stringify({ keys: Object.values(keys).map((key) => key.private) })
+  return { keys, decryptor: await modules.createDecryptor(keySet, 'bench keys') }
+}
+
+/** `count` distinct secrets (a document decrypts each distinct token once). */
+async function makeSecrets(modules, key, alg, count, enc = ENC) {
+  const { kid, ...jwk } = key.public
+  const encoder = new TextEncoder()
+  const secrets = []
+  for (let index = 0; index < count; index += 1) {
+    const compact = await new modules.jose.CompactEncrypt(
+      encoder.encode(`secret-value-${index}-${nodeCrypto.randomBytes(12).toString('hex')}`),
+    )
+      .setProtectedHeader({ alg, enc, kid })
+      .encrypt(jwk)
+    secrets.push(`{jwe}${compact}`)
+  }
+  return secrets
+}
+
+/** A document like a service's config: some plain values and `secrets.length` secrets. */
+function documentWith(secrets) {
+  return Buffer.from(
+    JSON.stringify({
+      app: { name: 'bench', region: 'eu-west-1', replicas: 3 },
+      features: { darkMode: true, newCheckout: false },
+      secrets: Object.fromEntries(secrets.map((secret, index) => [`secret${index}`, secret])),
+    }),
+  )
+}
+
+async function timePrepare(modules, decryptor, body, previous, expected) {
+  const started = process.hrtime.bigint()
+  const prepared = await modules.prepareConfig(
+    { body, contentType: 'application/json' },
+    { where: 'bench', decryptor, previous },
+  )
+  const ms = Number(process.hrtime.bigint() - started) / 1e6
+  if (prepared.decrypted !== expected) {
+    throw new Error(`expected ${expected} decryptions, got ${prepared.decrypted}`)
+  }
+  return { ms, prepared }
+}
+
+/**
+ * Counts calls into node:crypto, WebCrypto and the JavaScript fallbacks node-jose ships (node-forge
+ * and its own elliptic-curve code) while `run` executes; everything is unwrapped afterwards.
+ */
+async function countCalls(run) {
+  const joseDir = dirname(requireFromSidecar.resolve('node-jose'))
+  const requireFromJose = createRequire(join(joseDir, 'index.js'))
+  const forge = requireFromJose('./deps/forge.js')
+  const ecc = requireFromJose('./deps/ecc/index.js')
+  const subtle = Object.getPrototypeOf(globalThis.crypto.subtle)
+  const targets = [
+    ...[
+      'privateDecrypt',
+      'createECDH',
+      'diffieHellman',
+      'createDecipheriv',
+      'createHmac',
+      'createHash',
+      'createPrivateKey',
+      'createPublicKey',
+    ].map((name) => ({ kind: 'node:crypto', owner: nodeCrypto, name })),
+    ...['importKey', 'decrypt', 'deriveBits', 'unwrapKey', 'digest', 'sign', 'verify'].map(
+      (name) => ({ kind: 'WebCrypto', owner: subtle, name }),
+    ),
+    { kind: 'JS', owner: forge.pki.rsa, name: 'setPrivateKey', label: 'forge RSA key' },
+    { kind: 'JS', owner: forge.cipher, name: 'createDecipher', label: 'forge AES' },
+    { kind: 'JS', owner: forge.hmac, name: 'create', label: 'forge HMAC' },
+    ...['sha1', 'sha256', 'sha512'].map((md) => ({
+      kind: 'JS',
+      owner: forge.md[md],
+      name: 'create',
+      label: `forge ${md}`,
+    })),
+    { kind: 'JS', owner: ecc, name: 'asPublicKey', label: 'EC point check (jsbn)' },
+  ]
+  const counts = new Map()
+  const originals = targets.map((target) => target.owner[target.name])
+  targets.forEach((target, index) => {
+    const original = originals[index]
+    const label = target.label ?? target.name
+    target.owner[target.name] = function counted(...args) {
+      const key = `${target.kind}\t${label}`
+      counts.set(key, (counts.get(key) ?? 0) + 1)
+      return original.apply(this, args)
+    }
+  })
+  syncBuiltinESMExports()
+  try {
+    await run()
+  } finally {
+    targets.forEach((target, index) => (target.owner[target.name] = originals[index]))
+    syncBuiltinESMExports()
+  }
+  const byKind = { 'node:crypto': [], WebCrypto: [], JS: [] }
+  for (const [key, count] of counts) {
+    const [kind, label] = key.split('\t')
+    byKind[kind].push(count === 1 ? label : `${label} ×${count}`)
+  }
+  return byKind
+}
+
+/**
+ * Runs the benchmark and prints it as markdown. Returns the timing rows and the implementation rows.
+ * `quick` measures 10 and 50 secrets in one round (a few seconds); the full run takes about a
+ * minute on two cores, most of it RSA.
+ */
+export async function runDecryptBench({
+  quick = false,
+  print = (line = '') => process.stdout.write(`${line}\n`),
+} = {}) {
+  const modules = await loadModules()
+  const { keys, decryptor } = await makeKeys(modules)
+  const sizes = quick ? [10, 50] : [10, 100, 1000]
+  const rounds = quick ? 1 : 3
+  const cpu = cpus()
+  print(
+    `Machine: ${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length}, Node ${process.version} (OpenSSL ${process.versions.openssl}). ` +
+      `Keys: RSA 3072 and EC P-256 from \`config-sidecar keygen\`, a 256-bit oct key; enc ${ENC}; ` +
+      `secrets made by jose. ${rounds} round(s), median.${quick ? ' Quick run: indicative only.' : ''}`,
+  )
+  print()
+
+  // Warm-up: JIT, lazy imports, and node-jose's per-key caches (e.g. the RSA key as PEM).
+  for (const family of FAMILIES) {
+    const warm = await makeSecrets(modules, keys[family.key], family.alg, 3)
+    await timePrepare(modules, decryptor, documentWith(warm), new Map(), 3)
+  }
+
+  const rows = []
+  for (const family of FAMILIES) {
+    for (const size of sizes) {
+      const body = documentWith(await makeSecrets(modules, keys[family.key], family.alg, size))
+      const full = []
+      const unchanged = []
+      for (let round = 0; round < rounds; round += 1) {
+        const first = await timePrepare(modules, decryptor, body, new Map(), size)
+        full.push(first.ms)
+        const again = await timePrepare(modules, decryptor, body, first.prepared.state.secrets, 0)
+        unchanged.push(again.ms)
+      }
+      const row = {
+        alg: family.alg,
+        enc: ENC,
+        secrets: size,
+        documentMs: median(full),
+        usPerSecret: (median(full) * 1000) / size,
+        unchangedMs: median(unchanged),
+      }
+      rows.push(row)
+    }
+  }
+  print(
+    table(
+      [
+        'alg',
+        'secrets in the document',
+        'µs per secret (whole prepare / secrets)',
+        'document ms',
+        'refresh, no secret changed: ms (0 decrypted)',
+      ],
+      rows.map((row) => [
+        row.alg,
+        String(row.secrets),
+        `**${fixed(row.usPerSecret, 0)}**`,
+        fixed(row.documentMs, 1),
+        fixed(row.unchangedMs, 2),
+      ]),
+    ),
+  )
+  print()
+
+  // Which implementation each family decrypts with, after warm-up (per-key caches are filled).
+  const variants = [
+    ...FAMILIES.map((family) => ({ ...family, enc: ENC })),
+    { alg: 'dir', key: 'oct512', enc: 'A256CBC-HS512' },
+    { alg: 'ECDH-ES', key: 'ec', enc: 'A256CBC-HS512' },
+  ]
+  const implementations = []
+  for (const variant of variants) {
+    const key = keys[variant.key]
+    if (variant.enc !== ENC) {
+      const warm = await makeSecrets(modules, key, variant.alg, 1, variant.enc)
+      await decryptor.decrypt(warm[0].slice(5))
+    }
+    const [secret] = await makeSecrets(modules, key, variant.alg, 1, variant.enc)
+    const calls = await countCalls(() => decryptor.decrypt(secret.slice(5)))
+    implementations.push({ alg: variant.alg, enc: variant.enc, ...calls })
+  }
+  print(
+    table(
+      ['alg', 'enc', 'node:crypto calls', 'WebCrypto calls', 'JavaScript (forge, jsbn) calls'],
+      implementations.map((row) => [
+        row.alg,
+        row.enc,
+        row['node:crypto'].join(', ') || '—',
+        row.WebCrypto.join(', ') || '—',
+        row.JS.join(', ') || '—',
+      ]),
+    ),
+  )
+  return { rows, implementations }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } })
+  const started = performance.now()
+  await runDecryptBench({ quick: values.quick })
+  process.stdout.write(`\n(${fixed((performance.now() - started) / 1000, 1)} s)\n`)
+}
