@@ -90,6 +90,9 @@ export function createConfigRoute(deps: {
     res.end(status === 200 ? representation.body : undefined)
   }
 
+  const badRequest = (res: ServerResponse, message: string): void =>
+    sendError(res, metrics, 'config', 400, 'ERR_BAD_REQUEST', message)
+
   const notFound = (res: ServerResponse, view: View, state: ConfigState): void => {
     const headers: Headers = {
       'x-config-version': state.version,
@@ -193,14 +196,7 @@ export function createConfigRoute(deps: {
                 .filter((segment) => segment !== '')
                 .map((segment) => decodeURIComponent(segment))
       } catch {
-        sendError(
-          res,
-          metrics,
-          'config',
-          400,
-          'ERR_BAD_REQUEST',
-          'the path is not valid percent-encoding',
-        )
+        badRequest(res, 'the path is not valid percent-encoding')
         return
       }
       const view: View = { path, redact: query.has('redact') }
@@ -257,14 +253,7 @@ export function createConfigRoute(deps: {
           ? Math.min(Number(wait), MAX_WAIT_SECONDS)
           : Number.NaN
         if (Number.isNaN(seconds)) {
-          sendError(
-            res,
-            metrics,
-            'config',
-            400,
-            'ERR_BAD_REQUEST',
-            `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`,
-          )
+          badRequest(res, `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`)
           return
         }
         if (seconds === 0) sendRepresentation(res, 304, representation, state)

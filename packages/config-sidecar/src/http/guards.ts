@@ -38,7 +38,8 @@ export function createBearerCheck(token: string): (authorization: string | undef
 
 // The scheme is case-insensitive and may be followed by several spaces (RFC 9110 §11.1).
 function normalizeScheme(authorization: string): string {
-  if (authorization.startsWith('Bearer ') && authorization.indexOf(' ', 7) === -1) return authorization
+  if (authorization.startsWith('Bearer ') && authorization.indexOf(' ', 7) === -1)
+    return authorization
   const match = /^bearer\s+(\S+)\s*$/i.exec(authorization)
   return match === null ? '' : `Bearer ${match[1]!}`
 }

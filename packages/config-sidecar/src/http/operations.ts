@@ -3,7 +3,7 @@ import type { NextFunction, Request, Response } from 'express'
 import { isSidecarError } from '../errors.js'
 import type { RouteName } from '../metrics.js'
 import { createRateLimiter } from './rate-limit.js'
-import { send, sendError, sendJson } from './respond.js'
+import { send, sendError, sendInternalError, sendJson } from './respond.js'
 import { READ_METHODS, allowed, authorized } from './server.js'
 import type { SidecarHttpDeps } from './server.js'
 
@@ -115,14 +115,7 @@ export function createOperationsApp(deps: SidecarHttpDeps): express.Express {
       code: isSidecarError(error) ? error.code : 'ERR_INTERNAL',
       reason: (error as Error).message,
     })
-    sendError(
-      res,
-      metrics,
-      'other',
-      500,
-      'ERR_INTERNAL',
-      'internal error (details are in the sidecar log)',
-    )
+    sendInternalError(res, metrics)
   })
 
   return app

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Metrics } from '../metrics.js'
 import type { ConfigStore } from '../store.js'
-import { sendError, sendJson } from './respond.js'
+import { sendJson, sendMethodNotAllowed } from './respond.js'
 
 /**
  * Answers `/livez` and `/readyz` (GET or HEAD, no token) and returns true, or returns false for any
@@ -17,15 +17,7 @@ export function answerProbe(
   if (path !== '/livez' && path !== '/readyz') return false
   const route = path === '/livez' ? 'livez' : 'readyz'
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    sendError(
-      res,
-      metrics,
-      route,
-      405,
-      'ERR_METHOD_NOT_ALLOWED',
-      `${req.method ?? 'this method'} is not allowed here`,
-      { allow: 'GET, HEAD' },
-    )
+    sendMethodNotAllowed(res, metrics, route, req.method, 'GET, HEAD')
     return true
   }
   if (route === 'livez') {

@@ -61,3 +61,34 @@ export function sendJson(
 }
 
 export { JSON_TYPE }
+
+/** 405 with the Allow header. */
+export function sendMethodNotAllowed(
+  res: ServerResponse,
+  metrics: Metrics,
+  route: RouteName,
+  method: string | undefined,
+  allow: string,
+): void {
+  sendError(
+    res,
+    metrics,
+    route,
+    405,
+    'ERR_METHOD_NOT_ALLOWED',
+    `${method ?? 'this method'} is not allowed here`,
+    { allow },
+  )
+}
+
+/** 500 with a fixed message: the details go to the log only. */
+export function sendInternalError(res: ServerResponse, metrics: Metrics): void {
+  sendError(
+    res,
+    metrics,
+    'other',
+    500,
+    'ERR_INTERNAL',
+    'internal error (details are in the sidecar log)',
+  )
+}

@@ -6,7 +6,7 @@ import type { ConfigStore } from '../store.js'
 import type { ConfigRoute } from './config-route.js'
 import { isForwarded, isLoopbackHost } from './guards.js'
 import { answerProbe } from './probes.js'
-import { sendError } from './respond.js'
+import { sendError, sendInternalError, sendMethodNotAllowed } from './respond.js'
 
 export interface SidecarHttpDeps {
   readonly store: ConfigStore
@@ -95,14 +95,7 @@ export function createRequestListener(deps: SidecarHttpDeps): RequestListener {
       (app) => app(req, res),
       (error: unknown) => {
         deps.logger.error('cannot load the operations routes', { reason: (error as Error).message })
-        sendError(
-          res,
-          metrics,
-          'other',
-          500,
-          'ERR_INTERNAL',
-          'internal error (details are in the sidecar log)',
-        )
+        sendInternalError(res, metrics)
       },
     )
   }
@@ -157,14 +150,6 @@ export function allowed(
   allow: string,
 ): boolean {
   if (methods.has(req.method ?? '')) return true
-  sendError(
-    res,
-    metrics,
-    route,
-    405,
-    'ERR_METHOD_NOT_ALLOWED',
-    `${req.method ?? 'this method'} is not allowed here`,
-    { allow },
-  )
+  sendMethodNotAllowed(res, metrics, route, req.method, allow)
   return false
 }
