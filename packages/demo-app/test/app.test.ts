@@ -36,7 +36,11 @@ async function startApp(
 ) {
   const logs: string[] = []
   const sidecar = createSidecarClient(`http://127.0.0.1:${sidecarPort}`, token)
-  const app = createApp({ sidecar, sidecarPort, logger: createLogger((line) => logs.push(line)) })
+  const app = createApp({
+    sidecar,
+    sidecarPort,
+    logger: createLogger({ write: (line) => logs.push(line) }),
+  })
   const { port } = await listen(app)
   return { url: `http://127.0.0.1:${port}`, logs }
 }

@@ -1,41 +1,12 @@
-/** Log levels, least to most severe. */
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
-export type LogLevel = (typeof LOG_LEVELS)[number]
+import { createLogger as createJsonLogger } from '@sample/shared'
+import type { LogLevel, Logger } from '@sample/shared'
 
-/** Fields of a log line: names, codes, counts and durations; never a secret, token or config value. */
-export type LogFields = Readonly<Record<string, string | number | boolean | null | undefined>>
+export { LOG_LEVELS, silentLogger } from '@sample/shared'
+export type { LogFields, LogLevel, Logger } from '@sample/shared'
 
-export interface Logger {
-  debug(message: string, fields?: LogFields): void
-  info(message: string, fields?: LogFields): void
-  warn(message: string, fields?: LogFields): void
-  error(message: string, fields?: LogFields): void
-}
-
-/** A logger writing one JSON object a line, to stdout unless told otherwise. */
+/** The shared JSON-lines logger, with `"service":"dev-config-server"` in every line. */
 export function createLogger(
   options: { level?: LogLevel; write?: (line: string) => void } = {},
 ): Logger {
-  const threshold = LOG_LEVELS.indexOf(options.level ?? 'info')
-  const write = options.write ?? ((line: string) => void process.stdout.write(line))
-  const log = (level: LogLevel, message: string, fields?: LogFields): void => {
-    if (LOG_LEVELS.indexOf(level) < threshold) return
-    write(
-      `${JSON.stringify({ time: new Date().toISOString(), level, msg: message, service: 'dev-config-server', ...fields })}\n`,
-    )
-  }
-  return {
-    debug: (message, fields) => log('debug', message, fields),
-    info: (message, fields) => log('info', message, fields),
-    warn: (message, fields) => log('warn', message, fields),
-    error: (message, fields) => log('error', message, fields),
-  }
-}
-
-/** A logger that drops everything. */
-export const silentLogger: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
+  return createJsonLogger({ ...options, base: { service: 'dev-config-server' } })
 }

@@ -10,3 +10,5 @@ export {
 } from './http-contract.js'
 export type { ErrorBody, ErrorCode } from './http-contract.js'
 export { bearer, defaultTokenPath } from './token.js'
+export { LOG_LEVELS, createLogger, silentLogger } from './logger.js'
+export type { LogFields, LogLevel, Logger } from './logger.js'
