@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -25,14 +26,16 @@ export async function startSidecar(
   options: SidecarOptions & { logger?: Logger } = {},
 ): Promise<TestSidecar> {
   const logs: string[] = []
+  // A cache directory of its own, removed at stop, unless the test brings one.
+  const ownCache =
+    env['CONFIG_CACHE_DIR'] === undefined
+      ? join(tmpdir(), `config-sidecar-test-cache-${randomBytes(6).toString('hex')}`)
+      : undefined
   const { settings } = loadSettings(
     {
       CONFIG_SERVER_PORT: '1',
       CONFIG_SIDECAR_TOKEN: 'test-token-0123456789abcdef',
-      CONFIG_CACHE_DIR: join(
-        tmpdir(),
-        `config-sidecar-test-cache-${randomBytes(6).toString('hex')}`,
-      ),
+      ...(ownCache === undefined ? {} : { CONFIG_CACHE_DIR: ownCache }),
       ...env,
     },
     { tmpDir: tmpdir(), cwd: process.cwd() },
@@ -52,6 +55,9 @@ export async function startSidecar(
         headers.set('authorization', `Bearer ${started.token}`)
       return fetch(`${started.url}${path}`, { ...init, headers })
     },
-    stop: () => sidecar.stop(),
+    async stop() {
+      await sidecar.stop()
+      if (ownCache !== undefined) await rm(ownCache, { recursive: true, force: true })
+    },
   }
 }
