@@ -56,6 +56,10 @@ export function createRefresher(options: RefresherOptions): Refresher {
   const limits = retryLimits(options.intervalMs)
   let validators: Validators | undefined
   let inFlight: Promise<RefreshOutcome> | undefined
+  /** True while the refresh in flight waits for the source's answer. */
+  let fetching = false
+  /** The refresh that runs after the one in flight, for manual refreshes that came too late to join it. */
+  let followUp: Promise<RefreshOutcome> | undefined
   let again = false
   let failures = 0
   let timer: NodeJS.Timeout | undefined
@@ -79,7 +83,8 @@ export function createRefresher(options: RefresherOptions): Refresher {
     const started = now()
     let outcome: RefreshOutcome
     try {
-      const result = await source.fetch(validators, abort.signal)
+      fetching = true
+      const result = await source.fetch(validators, abort.signal).finally(() => (fetching = false))
       if (result.kind === 'unchanged') {
         validators = result.validators
         store.confirm()
@@ -129,6 +134,13 @@ export function createRefresher(options: RefresherOptions): Refresher {
           })
         }
       }
+      if (failures > 0) {
+        logger.info('the source answers again; the config is fresh', {
+          source: source.display,
+          failedRefreshes: failures,
+          version: store.current()?.version ?? null,
+        })
+      }
       failures = 0
     } catch (thrown) {
       const error = toSidecarError(thrown)
@@ -157,6 +169,17 @@ export function createRefresher(options: RefresherOptions): Refresher {
   const refresh = (reason: RefreshReason): Promise<RefreshOutcome> => {
     if (inFlight !== undefined) {
       if (reason === 'watch') again = true
+      // A manual refresh answers with the source as it is now: it shares a fetch still waiting for
+      // the source, but once the source has answered (parsing, decrypting, writing the snapshot),
+      // one more refresh follows, shared by every manual refresh that arrives meanwhile.
+      if (reason === 'manual' && !fetching) {
+        const current = inFlight
+        followUp ??= current.then(() => {
+          followUp = undefined
+          return inFlight ?? refresh('manual')
+        })
+        return followUp
+      }
       return inFlight
     }
     clearTimeout(timer)
@@ -174,8 +197,14 @@ export function createRefresher(options: RefresherOptions): Refresher {
 
   return {
     async restore() {
-      if (options.snapshots !== undefined)
-        await loadSnapshot(options, (loaded) => (validators = loaded))
+      if (options.snapshots === undefined) return
+      const removed = await options.snapshots.removeStaleTemps()
+      if (removed > 0)
+        logger.info('removed temp files an earlier run left mid-write', {
+          path: options.snapshots.path,
+          removed,
+        })
+      await loadSnapshot(options, (loaded) => (validators = loaded))
     },
     async start() {
       if (source.watch !== undefined) {

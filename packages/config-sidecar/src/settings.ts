@@ -458,9 +458,13 @@ export function displayUrl(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`
 }
 
-/** A raw value shown in a problem: URL credentials are cut, anything long is shortened. */
+/**
+ * A raw value shown in a problem: the query and fragment (where tokens travel) and URL credentials
+ * (up to the last `@`, so a `/` in a password does not stop the cut) are removed, anything long is
+ * shortened.
+ */
 function displayRaw(raw: string): string {
-  const withoutCredentials = raw.replace(/\/\/[^/@]*@/, '//')
+  const withoutCredentials = raw.replace(/[?#].*$/s, '').replace(/\/\/.*@/s, '//')
   return withoutCredentials.length > 80
     ? `${withoutCredentials.slice(0, 77)}...`
     : withoutCredentials

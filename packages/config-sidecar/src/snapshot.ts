@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto'
 import { readFile, stat, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
-import { writeFileAtomic } from './atomic-file.js'
+import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js'
 import { SidecarError } from './errors.js'
 import type { RawConfig, Validators } from './sources/source.js'
 
@@ -32,6 +32,11 @@ export interface SnapshotStore {
   write(raw: RawConfig, validators: Validators, version: string | undefined): Promise<void>
   /** Records that the source confirmed the snapshot's content now. */
   touch(): Promise<void>
+  /**
+   * Removes temp files an earlier run left when it was killed mid-write (before this run writes);
+   * resolves with how many.
+   */
+  removeStaleTemps(): Promise<number>
 }
 
 /**
@@ -93,5 +98,6 @@ export function createSnapshotStore(cacheDir: string, sourceDisplay: string): Sn
       const now = new Date()
       await utimes(path, now, now).catch(() => undefined)
     },
+    removeStaleTemps: () => removeStaleTempFiles(path),
   }
 }

@@ -1,3 +1,4 @@
+import type * as YamlModule from 'yaml'
 import type { YAMLError } from 'yaml'
 import { interopDefault } from '../interop.js'
 import { SidecarError } from '../errors.js'
@@ -35,15 +36,9 @@ export async function parseDocument(
   const yaml = format === 'yaml' ? interopDefault(await import('yaml')) : undefined
   let value: unknown
   try {
-    value =
-      yaml === undefined
-        ? JSON.parse(text)
-        : yaml.parse(text, {
-            maxAliasCount: DOCUMENT_LIMITS.maxYamlAliases,
-            uniqueKeys: true,
-            prettyErrors: false,
-          })
+    value = yaml === undefined ? JSON.parse(text) : parseYaml(yaml, text, where)
   } catch (error) {
+    if (error instanceof SidecarError) throw error
     throw new SidecarError(
       'ERR_DOCUMENT_INVALID',
       `${where} is not valid ${format.toUpperCase()}${describeParseError(error)}`,
@@ -57,6 +52,90 @@ export async function parseDocument(
   }
   checkDepth(value, where)
   return copy(value) as ConfigRecord
+}
+
+type Yaml = typeof YamlModule
+
+/**
+ * Parses one YAML document within bounded time and memory. The parser's own memory grows with the
+ * nesting depth (100,000 levels of `[` take gigabytes before it gives up), so the depth is read from
+ * the lexer's tokens first and the document refused past the limit. Its `uniqueKeys` check compares
+ * each key with every earlier key of its map (minutes for a 4 MiB file of keys), so duplicate keys
+ * are found here in one pass instead.
+ */
+function parseYaml(yaml: Yaml, text: string, where: string): unknown {
+  checkYamlNesting(yaml, text, where)
+  const document = yaml.parseDocument(text, { uniqueKeys: false, prettyErrors: false })
+  const [error] = document.errors
+  if (error !== undefined) throw error
+  const duplicate = findDuplicateKey(yaml, document.contents)
+  if (duplicate !== undefined) throw duplicate
+  return document.toJS({ maxAliasCount: DOCUMENT_LIMITS.maxYamlAliases })
+}
+
+/**
+ * A lower bound of a YAML document's depth, from its tokens: open flow collections (`[`, `{`) plus
+ * the block indicators (`-`, `?`) on the current line. Block nesting by indentation costs a line of
+ * indentation per level, so the size limit bounds it. Stops at the first token past the limit.
+ */
+function checkYamlNesting(yaml: Yaml, text: string, where: string): void {
+  let flow = 0
+  let onLine = 0
+  for (const token of new yaml.Lexer().lex(text)) {
+    switch (token) {
+      case '[':
+      case '{':
+        flow += 1
+        break
+      case ']':
+      case '}':
+        if (flow > 0) flow -= 1
+        break
+      case '-':
+      case '?':
+        if (flow === 0) onLine += 1
+        break
+      case '\n':
+      case '\r\n':
+        onLine = 0
+        break
+      default:
+        break
+    }
+    if (flow + onLine > DOCUMENT_LIMITS.maxDepth) {
+      throw new SidecarError(
+        'ERR_DOCUMENT_INVALID',
+        `${where} nests deeper than ${DOCUMENT_LIMITS.maxDepth} levels`,
+      )
+    }
+  }
+}
+
+/** The first key that repeats within one map (as `uniqueKeys` would report it), in one pass. */
+function findDuplicateKey(yaml: Yaml, root: unknown): Error | undefined {
+  const stack: unknown[] = [root]
+  while (stack.length > 0) {
+    const node = stack.pop()
+    if (yaml.isMap(node)) {
+      const seen = new Set<unknown>()
+      for (const pair of node.items) {
+        const key: unknown = yaml.isScalar(pair.key) ? pair.key.value : pair.key
+        if (seen.has(key)) {
+          const range = yaml.isNode(pair.key) ? pair.key.range : undefined
+          return new yaml.YAMLParseError(
+            [range?.[0] ?? 0, range?.[1] ?? 0],
+            'DUPLICATE_KEY',
+            'Map keys must be unique',
+          )
+        }
+        seen.add(key)
+        stack.push(pair.value)
+      }
+    } else if (yaml.isSeq(node)) {
+      for (const item of node.items) stack.push(item)
+    }
+  }
+  return undefined
 }
 
 /** Refuses documents nested deeper than the limit, before any recursive walk can overflow. */

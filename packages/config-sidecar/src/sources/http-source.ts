@@ -64,6 +64,12 @@ export function createHttpSource(options: HttpSourceOptions): ConfigSource {
         responseType: 'buffer',
         throwHttpErrors: false,
         retry: { limit: 0 },
+        // Redirects stay on the configured origin (scheme, host and port): another origin would
+        // serve config nobody configured, and an https-to-http hop would carry the token in clear
+        // text (got keeps the Authorization header when only the scheme changes). A refused
+        // redirect is answered as its 3xx status.
+        followRedirect: (response) =>
+          sameOrigin(response.headers.location, response.url, options.url),
         timeout: {
           connect: timeouts.connectMs,
           secureConnect: timeouts.connectMs,
@@ -124,9 +130,17 @@ export function createHttpSource(options: HttpSourceOptions): ConfigSource {
         )
       }
       if (statusCode !== 200) {
-        throw new SidecarError('ERR_UPSTREAM_HTTP_STATUS', `${what} answered HTTP ${statusCode}`, {
-          transient: statusCode >= 500 || statusCode === 429 || statusCode === 408,
-        })
+        const redirect =
+          statusCode >= 300 && statusCode < 400 && response.headers.location !== undefined
+            ? ' (a redirect to another origin is not followed)'
+            : ''
+        throw new SidecarError(
+          'ERR_UPSTREAM_HTTP_STATUS',
+          `${what} answered HTTP ${statusCode}${redirect}`,
+          {
+            transient: statusCode >= 500 || statusCode === 429 || statusCode === 408,
+          },
+        )
       }
       const contentHash = hash('sha256', response.body, 'base64url')
       if (validators?.contentHash === contentHash)
@@ -147,4 +161,14 @@ export function createHttpSource(options: HttpSourceOptions): ConfigSource {
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
+}
+
+/** True when a redirect's Location (relative to `current`) is on the origin of `configured`. */
+function sameOrigin(location: string | undefined, current: string, configured: URL): boolean {
+  if (location === undefined) return false
+  try {
+    return new URL(location, current).origin === configured.origin
+  } catch {
+    return false
+  }
 }
