@@ -225,7 +225,7 @@ async function main() {
       )
       out()
       out(
-        `For scale, a minimal node:http server sending the body with only its type, length and ETag: ${minimalNote.join('; ')}. The difference is what Node itself spends on the contract's five extra headers.`,
+        `For scale, a minimal node:http server sending the body with only its type, length and ETag: ${minimalNote.join('; ')}. (Run-to-run noise on a shared VM is of the same order as the difference.)`,
       )
       out()
     }
