@@ -2,12 +2,8 @@
 // to an SSE client, and relayed to the demo page's event stream.
 import { createServer } from 'node:http'
 import { readFile, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { startNode, sleep, waitForStatus } from './lib/proc.mjs'
+import { sleep, startApp } from './lib/proc.mjs'
 import { fixed, median, table } from './lib/stats.mjs'
-
-const push = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'push')
 
 /** Resolves with the next `event: config` block of an SSE response body. */
 function eventStream(response) {
@@ -51,18 +47,8 @@ export async function runPropagationBench({
     )
 
   const sidecar = track(await startSidecar(dir, config))
-  const appPort = sidecar.port + 1
-  const app = track(
-    startNode([join(push, 'app', 'main.mjs')], {
-      cwd: dir,
-      env: {
-        PORT: String(appPort),
-        CONFIG_SERVER_PORT: String(sidecar.port),
-        CONFIG_SIDECAR_TOKEN: token,
-      },
-    }),
-  )
-  await waitForStatus(`http://127.0.0.1:${appPort}/livez`)
+  const app = track(await startApp({ cwd: dir, sidecarPort: sidecar.port, token }))
+  const appPort = app.port
 
   const fileToServed = []
   for (let round = 0; round < rounds; round += 1) {

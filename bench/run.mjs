@@ -5,12 +5,11 @@
 import { cpus, freemem, tmpdir, totalmem } from 'node:os'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { hasWrk, runLoad } from './lib/load.mjs'
-import { sleep, startNode, waitForStatus } from './lib/proc.mjs'
+import { freePort, sleep, startApp, startNode, waitForStatus } from './lib/proc.mjs'
 import { fixed, median, table, verdict } from './lib/stats.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -31,14 +30,6 @@ const wanted = (name) => only === undefined || only.includes(name)
 const TOKEN = 'bench-token-0123456789abcdef'
 const AUTH = { authorization: `Bearer ${TOKEN}` }
 const out = (text = '') => process.stdout.write(`${text}\n`)
-
-async function freePort() {
-  const server = createServer()
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** A config of about 4 KB with two secrets, like a small service's. */
 async function writeConfig(dir) {
@@ -233,18 +224,8 @@ async function main() {
     if (wanted('app')) {
       out('## 2. Demo app `GET /config` (through the sidecar) against the sidecar directly')
       out()
-      const appPort = await freePort()
-      const app = track(
-        startNode([join(push, 'app', 'main.mjs')], {
-          cwd: dir,
-          env: {
-            PORT: String(appPort),
-            CONFIG_SERVER_PORT: String(sidecar.port),
-            CONFIG_SIDECAR_TOKEN: TOKEN,
-          },
-        }),
-      )
-      await waitForStatus(`http://127.0.0.1:${appPort}/config`)
+      const app = track(await startApp({ cwd: dir, sidecarPort: sidecar.port, token: TOKEN }))
+      const appPort = app.port
       const targets = [
         { name: 'sidecar', url: `${sidecar.url}/config/`, headers: AUTH },
         { name: 'app', url: `http://127.0.0.1:${appPort}/config`, headers: {} },

@@ -1,6 +1,11 @@
 // Child processes for the benchmarks: start, wait until an URL answers, read RSS from /proc.
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const push = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'push')
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -57,4 +62,28 @@ export async function waitForStatus(
       throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms`)
     await sleep(2)
   }
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export async function freePort() {
+  const server = createServer()
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** Starts the push directory's demo app in front of a sidecar and waits until it answers. */
+export async function startApp({ cwd, sidecarPort, token }) {
+  const port = await freePort()
+  const app = startNode([join(push, 'app', 'main.mjs')], {
+    cwd,
+    env: {
+      PORT: String(port),
+      CONFIG_SERVER_PORT: String(sidecarPort),
+      CONFIG_SIDECAR_TOKEN: token,
+    },
+  })
+  await waitForStatus(`http://127.0.0.1:${port}/livez`)
+  return { ...app, port }
 }
