@@ -6,6 +6,11 @@ export function pollDelayMs(intervalMs: number, random: () => number = Math.rand
   return Math.round(intervalMs * (1 - POLL_JITTER + 2 * POLL_JITTER * random()))
 }
 
+/** The first poll's delay: a uniformly random point of one interval. `random` returns [0, 1). */
+export function splayDelayMs(intervalMs: number, random: () => number = Math.random): number {
+  return Math.round(intervalMs * random())
+}
+
 /**
  * The delay before retry number `attempt` (1 for the first retry) after failures: exponential from
  * `baseMs`, capped at `maxMs`, with "equal jitter" (between half and all of the step) so retries

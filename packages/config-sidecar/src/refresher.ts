@@ -1,4 +1,4 @@
-import { pollDelayMs, retryDelayMs, retryLimits } from './backoff.js'
+import { pollDelayMs, retryDelayMs, retryLimits, splayDelayMs } from './backoff.js'
 import type { SecretDecryptor } from './crypto/index.js'
 import { toSidecarError } from './errors.js'
 import type { SidecarError } from './errors.js'
@@ -68,35 +68,53 @@ export function createRefresher(options: RefresherOptions): Refresher {
   let stopWatching: (() => Promise<void>) | undefined
   const abort = new AbortController()
 
+  // The first poll after the first fetch comes at a uniformly random point of one interval (the
+  // splay: a fleet that restarts at once does not stay in step), then every interval ±10%.
+  let splayed = false
   const schedule = (): void => {
     clearTimeout(timer)
     if (stopped) return
-    const delay =
-      failures === 0
-        ? pollDelayMs(options.intervalMs, random)
-        : retryDelayMs(failures, limits, random)
+    let delay: number
+    if (failures > 0) delay = retryDelayMs(failures, limits, random)
+    else if (splayed) delay = pollDelayMs(options.intervalMs, random)
+    else {
+      splayed = true
+      delay = splayDelayMs(options.intervalMs, random)
+    }
     nextAt = now() + delay
     timer = setTimeout(() => void refresh('poll'), delay)
   }
 
+  // Every outcome is recorded (metrics) before the store publishes it, so a client that sees the new
+  // config also sees the refresh counted.
   const run = async (reason: RefreshReason): Promise<RefreshOutcome> => {
     const started = now()
+    const settle = (
+      kind: RefreshOutcome['outcome'],
+      version: string | undefined,
+      decrypted: number,
+      error?: SidecarError,
+    ): RefreshOutcome => {
+      const outcome = {
+        outcome: kind,
+        reason,
+        version,
+        error,
+        durationMs: now() - started,
+        decrypted,
+      }
+      options.onOutcome?.(outcome)
+      return outcome
+    }
     let outcome: RefreshOutcome
     try {
       fetching = true
       const result = await source.fetch(validators, abort.signal).finally(() => (fetching = false))
       if (result.kind === 'unchanged') {
         validators = result.validators
+        outcome = settle('unchanged', store.current()?.version, 0)
         store.confirm()
         void options.snapshots?.touch()
-        outcome = {
-          outcome: 'unchanged',
-          reason,
-          version: store.current()?.version,
-          error: undefined,
-          durationMs: now() - started,
-          decrypted: 0,
-        }
       } else {
         const previous = store.current()
         const prepared = await prepareConfig(result.raw, {
@@ -106,6 +124,11 @@ export function createRefresher(options: RefresherOptions): Refresher {
           version: result.version,
         })
         const changed = previous?.full.etag !== prepared.state.full.etag
+        outcome = settle(
+          changed ? 'changed' : 'unchanged',
+          prepared.state.version,
+          prepared.decrypted,
+        )
         store.accept(prepared.state)
         validators = result.validators
         await options.snapshots
@@ -116,14 +139,6 @@ export function createRefresher(options: RefresherOptions): Refresher {
               reason: (error as Error).message,
             })
           })
-        outcome = {
-          outcome: changed ? 'changed' : 'unchanged',
-          reason,
-          version: prepared.state.version,
-          error: undefined,
-          durationMs: now() - started,
-          decrypted: prepared.decrypted,
-        }
         if (changed) {
           logger.info('config changed', {
             source: source.display,
@@ -145,15 +160,8 @@ export function createRefresher(options: RefresherOptions): Refresher {
     } catch (thrown) {
       const error = toSidecarError(thrown)
       failures += 1
+      outcome = settle('failed', store.current()?.version, 0, error)
       store.fail(error)
-      outcome = {
-        outcome: 'failed',
-        reason,
-        version: store.current()?.version,
-        error,
-        durationMs: now() - started,
-        decrypted: 0,
-      }
       logger.warn('refresh failed; the last good config stays served', {
         source: source.display,
         code: error.code,
@@ -162,7 +170,6 @@ export function createRefresher(options: RefresherOptions): Refresher {
         servingVersion: store.current()?.version ?? null,
       })
     }
-    options.onOutcome?.(outcome)
     return outcome
   }
 

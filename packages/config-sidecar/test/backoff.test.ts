@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { POLL_JITTER, pollDelayMs, retryDelayMs, retryLimits } from '../src/backoff.js'
+import {
+  POLL_JITTER,
+  pollDelayMs,
+  retryDelayMs,
+  retryLimits,
+  splayDelayMs,
+} from '../src/backoff.js'
 import { createRateLimiter } from '../src/http/rate-limit.js'
 
 describe('pollDelayMs', () => {
@@ -19,6 +25,14 @@ describe('pollDelayMs', () => {
       buckets[Math.min(9, Math.floor((delay - 900) / 20))]! += 1
     }
     for (const count of buckets) expect(count).toBeGreaterThan(700)
+  })
+})
+
+describe('splayDelayMs', () => {
+  it('puts the first poll anywhere in one interval', () => {
+    expect(splayDelayMs(30_000, () => 0)).toBe(0)
+    expect(splayDelayMs(30_000, () => 0.5)).toBe(15_000)
+    expect(splayDelayMs(30_000, () => 0.999_999)).toBe(30_000)
   })
 })
 

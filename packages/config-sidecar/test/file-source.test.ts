@@ -1,8 +1,19 @@
-import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises'
+import {
+  appendFile,
+  mkdir,
+  open,
+  readFile,
+  rename,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { tempDir, waitFor } from '../../../test-support/helpers.js'
-import { createFileSource } from '../src/sources/file-source.js'
+import { sleep, tempDir, waitFor } from '../../../test-support/helpers.js'
+import { STILL_MS, createFileSource } from '../src/sources/file-source.js'
 import { SidecarError } from '../src/errors.js'
 import { startSidecar } from './helpers/sidecar.js'
 import type { TestSidecar } from './helpers/sidecar.js'
@@ -57,6 +68,56 @@ describe('file source', () => {
 })
 
 describe('a sidecar watching a file', () => {
+  it('refuses a file that changes while it is read', async () => {
+    const file = join(dir.path, 'app.json')
+    const old = new Date(Date.now() - 10_000)
+    // Writers let in around the read: each change is seen by one of the checks after it.
+    const writers: Record<string, (path: string) => Promise<Buffer>> = {
+      'appends after the read': async (path) => {
+        const body = await readFile(path)
+        await appendFile(path, '\n')
+        return body
+      },
+      'rewrites the same size after the read': async (path) => {
+        const body = await readFile(path)
+        await writeFile(path, '{"a":2}')
+        const later = new Date(Date.now() - 5_000)
+        await utimes(path, later, later)
+        return body
+      },
+      'grows before the read and keeps the mtime': async (path) => {
+        await appendFile(path, '\n')
+        await utimes(path, old, old)
+        return readFile(path)
+      },
+    }
+    for (const [name, readFileWithWriter] of Object.entries(writers)) {
+      await writeFile(file, '{"a":1}')
+      await utimes(file, old, old)
+      const source = createFileSource(file, { readFile: readFileWithWriter })
+      await expect(source.fetch(undefined, AbortSignal.timeout(5000)), name).rejects.toMatchObject({
+        code: 'ERR_SOURCE_UNREADABLE',
+        message: expect.stringMatching(/changed while it was read/),
+      })
+    }
+  })
+
+  it('reads a file only once it has been still for the window', async () => {
+    const file = join(dir.path, 'app.json')
+    let readAt = 0
+    const source = createFileSource(file, {
+      readFile: (path) => {
+        readAt = Date.now()
+        return readFile(path)
+      },
+    })
+    await writeFile(file, '{"a":1}')
+    const writtenAt = (await stat(file)).mtimeMs
+    const result = await source.fetch(undefined, AbortSignal.timeout(5000))
+    expect(result.kind).toBe('changed')
+    expect(readAt - writtenAt).toBeGreaterThanOrEqual(STILL_MS - 5)
+  })
+
   it('serves an edit within a second', async () => {
     const file = join(dir.path, 'app.json')
     await writeFile(file, '{"color":"blue"}')
@@ -130,6 +191,40 @@ describe('a sidecar watching a file', () => {
       { what: 'the finished write' },
     )
   })
+
+  it('never serves a file rewritten in place in two halves 30 ms apart (a torn write)', async () => {
+    // As scp or any in-place writer over a slow link: truncate, write half, pause, write the rest.
+    // A prefix of a YAML mapping cut at a line is valid YAML, so only waiting for the file to be
+    // still keeps the half from being served. Polls every 100 ms too, so both paths are tried.
+    const file = join(dir.path, 'app.yaml')
+    const KEYS = 20_000
+    const render = (round: number): string =>
+      `${Array.from({ length: KEYS }, (_, i) => `key${i}: r${round}-${i}`).join('\n')}\n`
+    await writeFile(file, render(0))
+    running = await startSidecar({ CONFIG_SOURCE: `file:${file}`, CONFIG_POLL_INTERVAL: '100ms' })
+    await running.firstRefresh
+    const sizes: number[] = []
+    running.sidecar.store.subscribe((state) => sizes.push(Object.keys(state.document).length))
+    const ROUNDS = 12
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      const text = render(round)
+      const half = text.lastIndexOf('\n', text.length / 2) + 1
+      const handle = await open(file, 'w')
+      await handle.write(text.slice(0, half))
+      await sleep(30)
+      await handle.write(text.slice(half))
+      await handle.close()
+      await sleep(150)
+    }
+    await waitFor(
+      async () =>
+        ((await configOf(running!)) as Record<string, string>)['key0'] === `r${ROUNDS}-0` ||
+        undefined,
+      { what: 'the last round', timeoutMs: 3000 },
+    )
+    expect(sizes.length).toBeGreaterThan(0)
+    expect(sizes.filter((size) => size !== KEYS)).toEqual([])
+  }, 30_000)
 
   it('follows a Kubernetes ConfigMap volume, which swaps a ..data symlink', async () => {
     // The kubelet's layout: ..2025_1/app.yaml, ..data -> ..2025_1, app.yaml -> ..data/app.yaml

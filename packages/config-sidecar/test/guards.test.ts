@@ -16,6 +16,12 @@ describe('createBearerCheck', () => {
     expect(check('Bearer abcdefghijklmnopqrstuvwxyz0123456789ABCDEF')).toBe(false)
     expect(check('Basic abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG')).toBe(false)
     expect(check('Bearer abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG extra')).toBe(false)
+  })
+
+  it('refuses the token with anything appended: the lengths must match exactly', () => {
+    expect(check('Bearer abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH')).toBe(false)
+    expect(check('Bearer abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG0123456789')).toBe(false)
+    expect(check('bearer abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGx')).toBe(false)
     expect(check('')).toBe(false)
     expect(check(undefined)).toBe(false)
   })

@@ -1,8 +1,8 @@
-import { writeFile } from 'node:fs/promises'
+import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import parsePrometheus from 'parse-prometheus-text-format'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { tempDir, waitFor } from '../../../test-support/helpers.js'
+import { sleep, tempDir, waitFor } from '../../../test-support/helpers.js'
 import { eventReader, rawRequest } from './helpers/http.js'
 import { startSidecar } from './helpers/sidecar.js'
 import type { TestSidecar } from './helpers/sidecar.js'
@@ -105,6 +105,19 @@ describe('long poll', () => {
     expect(response.status).toBe(200)
     expect(response.headers.get('etag')).not.toBe(etag)
     expect(Date.now() - started).toBeLessThan(1500)
+  })
+
+  it('caps the wait at 60 s: a huge wait still waits (no timer overflow)', async () => {
+    const etag = (await sidecar.get('/config/')).headers.get('etag')!
+    const abort = new AbortController()
+    const pending = sidecar
+      .get('/config/?wait=3000000', { headers: { 'if-none-match': etag }, signal: abort.signal })
+      .then((response) => response.status)
+      .catch(() => 'aborted')
+    const early = await Promise.race([pending, sleep(600).then(() => 'still waiting')])
+    abort.abort()
+    expect(early).toBe('still waiting')
+    expect(await pending).toBe('aborted')
   })
 
   it('answers at once when the ETag differs, and refuses a bad wait', async () => {
@@ -265,6 +278,35 @@ describe('operations', () => {
       statuses.push((await sidecar.get('/refresh', { method: 'POST' })).status)
     expect(statuses.slice(0, 3)).toEqual([200, 200, 200])
     expect(statuses).toContain(429)
+    const limited = await sidecar.get('/refresh', { method: 'POST' })
+    expect(limited.status).toBe(429)
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+    expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(5)
+    expect(await limited.json()).toMatchObject({ error: { code: 'ERR_RATE_LIMITED' } })
+  })
+
+  it('answers a failed POST /refresh with 502, the outcome and the reason', async () => {
+    const own = await tempDir()
+    const ownFile = join(own.path, 'config.json')
+    await writeFile(ownFile, '{"n":1}')
+    const failing = await startSidecar({ CONFIG_SOURCE: `file:${ownFile}` })
+    try {
+      await failing.firstRefresh
+      await rm(ownFile)
+      const response = await failing.get('/refresh', { method: 'POST' })
+      expect(response.status).toBe(502)
+      expect(await response.json()).toMatchObject({
+        outcome: 'failed',
+        error: { code: 'ERR_SOURCE_NOT_FOUND' },
+      })
+      // The good config stays served, marked stale.
+      const config = await failing.get('/config/')
+      expect(config.status).toBe(200)
+      expect(config.headers.get('x-config-stale')).toBe('true')
+    } finally {
+      await failing.stop()
+      await own.remove()
+    }
   })
 })
 

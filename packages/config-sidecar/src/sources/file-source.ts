@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto'
 import { readFile, readdir, stat } from 'node:fs/promises'
+import type { Stats } from 'node:fs'
 import { basename, join } from 'node:path'
 import { SidecarError } from '../errors.js'
 import { DOCUMENT_LIMITS } from '../document/limits.js'
@@ -15,13 +16,20 @@ const CONFIG_FILE = /\.(json|ya?ml)$/i
  * starting with a dot are skipped, which also skips Kubernetes' `..data` bookkeeping). An unchanged
  * content hash costs no parsing. A file that changes while it is read is refused and retried.
  */
-export function createFileSource(path: string): ConfigSource {
+/** Reads a whole file; the file source takes another only in tests (to change a file mid-read). */
+export type FileReader = (file: string) => Promise<Buffer>
+
+export function createFileSource(
+  path: string,
+  options: { readFile?: FileReader } = {},
+): ConfigSource {
+  const read = options.readFile ?? ((file: string) => readFile(file))
   const display = `file:${path}`
   return {
     display,
     kind: 'file',
     async fetch(validators: Validators | undefined): Promise<FetchResult> {
-      const files = await readConfigFiles(path)
+      const files = await readConfigFiles(path, read)
       const digest = hash(
         'sha256',
         Buffer.concat(
@@ -59,7 +67,7 @@ interface ConfigFile {
   readonly body: Buffer
 }
 
-async function readConfigFiles(path: string): Promise<ConfigFile[]> {
+async function readConfigFiles(path: string, read: FileReader): Promise<ConfigFile[]> {
   const stats = await stat(path).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code
     const missing = code === 'ENOENT'
@@ -87,7 +95,7 @@ async function readConfigFiles(path: string): Promise<ConfigFile[]> {
   const files: ConfigFile[] = []
   let total = 0
   for (const file of paths) {
-    const body = await readStable(file)
+    const body = await readStable(file, read)
     total += body.length
     if (total > DOCUMENT_LIMITS.maxBytes) {
       throw new SidecarError(
@@ -100,17 +108,29 @@ async function readConfigFiles(path: string): Promise<ConfigFile[]> {
   return files
 }
 
-// A file that changes while it is read may be half written: refuse it; the watcher fires again.
-async function readStable(file: string): Promise<Buffer> {
+/**
+ * How long a file must have been still (its mtime at least this old) before it is read. A writer
+ * that rewrites a file in place (scp, `>` redirection, most editors' "save in place") leaves a
+ * prefix of the new content for a moment, and a prefix of a YAML mapping cut at a line is valid
+ * YAML: only waiting for the file to be still keeps it from being served. Writers that rename into
+ * place never need the wait.
+ */
+export const STILL_MS = 250
+/** Most waits for a file to be still before the read is refused (and retried at the next event). */
+const MAX_STILL_WAITS = 20
+
+// A file that is being written, or changes while it is read, may be half written: it is refused
+// (the watcher or the next poll reads it again once it is whole).
+async function readStable(file: string, read: FileReader): Promise<Buffer> {
   try {
-    const before = await stat(file)
+    const before = await waitUntilStill(file)
     if (before.size > DOCUMENT_LIMITS.maxBytes) {
       throw new SidecarError(
         'ERR_DOCUMENT_TOO_LARGE',
         `file:${file} is ${before.size} bytes, over the limit of ${DOCUMENT_LIMITS.maxBytes}`,
       )
     }
-    const body = await readFile(file)
+    const body = await read(file)
     const after = await stat(file)
     if (
       after.size !== before.size ||
@@ -134,3 +154,27 @@ async function readStable(file: string): Promise<Buffer> {
     )
   }
 }
+
+/**
+ * Resolves with the file's stats once it has not changed for {@link STILL_MS}: at once when its
+ * mtime is old enough, else after watching it stay the same for that long (which also covers an
+ * mtime in the future).
+ */
+async function waitUntilStill(file: string): Promise<Stats> {
+  let current = await stat(file)
+  for (let wait = 0; wait < MAX_STILL_WAITS; wait += 1) {
+    const age = Date.now() - current.mtimeMs
+    if (age >= STILL_MS) return current
+    await sleep(age >= 0 ? STILL_MS - age : STILL_MS)
+    const next = await stat(file)
+    if (age < 0 && next.mtimeMs === current.mtimeMs && next.size === current.size) return next
+    current = next
+  }
+  throw new SidecarError(
+    'ERR_SOURCE_UNREADABLE',
+    `file:${file} is still being written (it changed for ${(MAX_STILL_WAITS * STILL_MS) / 1000} s)`,
+    { transient: true },
+  )
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
