@@ -1,6 +1,5 @@
-// Lint: typescript-eslint's type-checked rules, plus the import boundaries that keep each
-// third-party library in one place (SPEC.md: express in the http layer, got in the upstream and
-// auth clients, node-jose in the crypto folder, chokidar in the watcher).
+// Lint: typescript-eslint's type-checked rules. Which folder may import which, and the room of each
+// third-party library, are checked over the import graph by test/architecture.test.ts.
 import js from '@eslint/js'
 import prettier from 'eslint-config-prettier'
 import globals from 'globals'
@@ -32,44 +31,6 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unnecessary-condition': 'off',
       '@typescript-eslint/no-confusing-void-expression': 'off',
-    },
-  },
-  {
-    files: ['packages/config-sidecar/src/**/*.ts'],
-    ignores: [
-      'packages/config-sidecar/src/http/**',
-      'packages/config-sidecar/src/crypto/**',
-      'packages/config-sidecar/src/watcher.ts',
-      'packages/config-sidecar/src/sources/http-source.ts',
-      'packages/config-sidecar/src/auth/client-credentials.ts',
-    ],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            only('express', 'src/http/'),
-            only('node-jose', 'src/crypto/'),
-            only('chokidar', 'src/watcher.ts'),
-            only('got', 'src/sources/http-source.ts and src/auth/client-credentials.ts'),
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['packages/config-sidecar/src/http/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            only('node-jose', 'src/crypto/'),
-            only('chokidar', 'src/watcher.ts'),
-            only('got', 'the upstream and auth clients'),
-          ],
-        },
-      ],
     },
   },
   {

@@ -39,11 +39,13 @@ const table = (header, rows) =>
   [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n')
 
 async function loadModules() {
-  if (!existsSync(join(dist, 'crypto', 'index.js')) || !existsSync(join(dist, 'pipeline.js'))) {
-    throw new Error(`${dist} is missing or incomplete: build first (npx tsc -b)`)
+  const cryptoPath = join(dist, 'document', 'crypto', 'index.js')
+  const preparePath = join(dist, 'document', 'prepare.js')
+  if (!existsSync(cryptoPath) || !existsSync(preparePath)) {
+    throw new Error(`${dist} is missing or incomplete: build first (npm run build)`)
   }
-  const crypto = await import(pathToFileURL(join(dist, 'crypto', 'index.js')).href)
-  const pipeline = await import(pathToFileURL(join(dist, 'pipeline.js')).href)
+  const crypto = await import(pathToFileURL(cryptoPath).href)
+  const pipeline = await import(pathToFileURL(preparePath).href)
   const jose = await import(pathToFileURL(requireFromSidecar.resolve('jose')).href)
   return { ...crypto, prepareConfig: pipeline.prepareConfig, jose }
 }
@@ -104,7 +106,7 @@ function documentWith(secrets) {
 async function timePrepare(modules, decryptor, body, previous, expected) {
   const started = process.hrtime.bigint()
   const prepared = await modules.prepareConfig(
-    { body, contentType: 'application/json' },
+    { documents: [{ body, contentType: 'application/json' }] },
     { where: 'bench', decryptor, previous },
   )
   const ms = Number(process.hrtime.bigint() - started) / 1e6
@@ -211,7 +213,7 @@ export async function runDecryptBench({
       for (let round = 0; round < rounds; round += 1) {
         const first = await timePrepare(modules, decryptor, body, new Map(), size)
         full.push(first.ms)
-        const again = await timePrepare(modules, decryptor, body, first.prepared.state.secrets, 0)
+        const again = await timePrepare(modules, decryptor, body, first.prepared.secrets, 0)
         unchanged.push(again.ms)
       }
       const row = {

@@ -11,7 +11,7 @@ import { readFile, readdir } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { SETTINGS } from '../../packages/config-sidecar/src/settings.js'
+import { SETTINGS } from '../../packages/config-sidecar/src/settings/settings.js'
 
 const root = join(import.meta.dirname, '..', '..')
 const deployDir = join(root, 'deploy', 'kubernetes')

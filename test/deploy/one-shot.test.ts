@@ -82,11 +82,12 @@ describe('config-sidecar once', () => {
     const snapshot = JSON.parse(await readFile(snapshotPath, 'utf8')) as {
       format: number
       source: string
-      body: string
+      documents: { file: string; body: string }[]
     }
-    expect(snapshot.format).toBe(1)
+    expect(snapshot.format).toBe(2)
     expect(snapshot.source).toBe(`file:${file}`)
-    expect(JSON.parse(snapshot.body)).toEqual({ greeting: 'hello from once', limits: { rpm: 600 } })
+    expect(snapshot.documents.map((part) => part.file)).toEqual([file])
+    expect(snapshot.documents[0]!.body).toBe(await readFile(file, 'utf8'))
   })
 
   it('checks that every secret decrypts, and keeps them encrypted in the snapshot', async () => {
@@ -99,10 +100,8 @@ describe('config-sidecar once', () => {
     expect(code, output).toBe(0)
     const done = lines.find((line) => line['snapshot'] !== undefined)!
     expect(done['secrets']).toBeGreaterThan(0)
-    const snapshot = JSON.parse(await readFile(done['snapshot'] as string, 'utf8')) as {
-      body: string
-    }
-    expect(snapshot.body).toContain('{jwe}')
+    const snapshot = await readFile(done['snapshot'] as string, 'utf8')
+    expect(snapshot).toContain('{jwe}')
   })
 
   it('exits non-zero with ERR_UPSTREAM_UNAVAILABLE when the HTTP source is a closed port', async () => {

@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { SETTINGS } from '../../packages/config-sidecar/src/settings.js'
+import { SETTINGS } from '../../packages/config-sidecar/src/settings/settings.js'
 import { ERROR_CODES } from '../../packages/shared/src/http-contract.js'
 import { readDoc, repoRoot } from './doc-runner.js'
 

@@ -98,8 +98,11 @@ describe.concurrent('processes', () => {
           /^snapshot-[0-9a-f]+\.json$/.test(name),
         )!
         const snapshotPath = join(cacheDir, snapshotName)
-        const snapshot = JSON.parse(await readFile(snapshotPath, 'utf8')) as { body: string }
-        const snapshotVersion = (JSON.parse(snapshot.body) as { version: number }).version
+        const snapshot = JSON.parse(await readFile(snapshotPath, 'utf8')) as {
+          documents: { body: string }[]
+        }
+        const snapshotVersion = (JSON.parse(snapshot.documents[0]!.body) as { version: number })
+          .version
         expect((await stat(snapshotPath)).mode & 0o777).toBe(0o600)
 
         // Restarted while the upstream is down: the snapshot is served at once, marked stale.

@@ -2,11 +2,12 @@
 // The process boundary: the only file that reads process.env and argv, handles signals and exits.
 import { tmpdir } from 'node:os'
 import { parseArgs } from 'node:util'
-import { ConfigError } from './errors.js'
-import { createLogger } from './logger.js'
-import type { Logger } from './logger.js'
-import { loadSettings } from './settings.js'
-import type { LoadedSettings } from './settings.js'
+import { isSettingsError, reportSettingsProblems } from '@sample/shared'
+import { isSidecarError } from './support/errors.js'
+import { createLogger } from './support/logger.js'
+import type { Logger } from './support/logger.js'
+import { loadSettings } from './settings/settings.js'
+import type { LoadedSettings } from './settings/settings.js'
 
 const USAGE = `Usage: config-sidecar [serve] [--default-source file:<path>] [--default-keys <path>]
        config-sidecar once                 fetch, verify, decrypt-check, write the snapshot, exit
@@ -55,7 +56,7 @@ async function main(argv: readonly string[]): Promise<number> {
       const logger = createLogger({ level: loaded.settings.logLevel })
       for (const notice of loaded.notices) logger.warn('setting notice', { notice })
       if (command === 'once') {
-        const { runOnce } = await import('./once.js')
+        const { runOnce } = await import('./cli/one-shot.js')
         return runOnce(loaded.settings, logger)
       }
       return serve(loaded, logger)
@@ -78,12 +79,8 @@ function readSettings(
       defaultKeys,
     })
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error
-    const logger = createLogger()
-    for (const problem of error.problems) logger.error('invalid setting', { problem })
-    process.stderr.write(
-      `config-sidecar: cannot start:\n${error.problems.map((problem) => `  - ${problem}`).join('\n')}\n`,
-    )
+    if (!isSettingsError(error)) throw error
+    reportSettingsProblems('config-sidecar', error.problems, createLogger(), process.stderr)
     return undefined
   }
 }
@@ -95,8 +92,11 @@ async function serve(loaded: LoadedSettings, logger: Logger): Promise<number> {
     sidecar = await createSidecar(loaded.settings, { logger })
     await sidecar.start()
   } catch (error) {
-    if (error instanceof ConfigError) {
-      for (const problem of error.problems) logger.error('invalid setting', { problem })
+    if (isSettingsError(error)) {
+      reportSettingsProblems('config-sidecar', error.problems, logger, process.stderr)
+    } else if (isSidecarError(error)) {
+      // Keys in CONFIG_KEYS that cannot be used (ERR_SECRET_NO_KEYS).
+      reportSettingsProblems('config-sidecar', [error.message], logger, process.stderr)
     } else {
       const code = (error as NodeJS.ErrnoException).code
       logger.error('cannot start', {

@@ -1,30 +1,23 @@
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { createClientCredentialsProvider } from './auth/client-credentials.js'
-import { createStaticTokenProvider } from './auth/static-token.js'
-import type { TokenProvider } from './auth/token-provider.js'
-import { createDecryptor } from './crypto/index.js'
-import type { SecretDecryptor } from './crypto/index.js'
-import { ConfigError, isSidecarError } from './errors.js'
 import { createConfigRoute } from './http/config-route.js'
 import { createBearerCheck } from './http/guards.js'
 import { createHealthListener, createRequestListener } from './http/server.js'
-import { resolveLocalToken } from './local-token.js'
-import { createLogger } from './logger.js'
-import type { Logger } from './logger.js'
-import { createMetrics } from './metrics.js'
-import { createRefresher } from './refresher.js'
-import type { RefreshOutcome, Refresher } from './refresher.js'
-import type { Settings, UpstreamAuth } from './settings.js'
-import { createSnapshotStore } from './snapshot.js'
-import { createFileSource } from './sources/file-source.js'
-import { createHttpSource } from './sources/http-source.js'
+import { resolveLocalToken } from './http/local-token.js'
+import { createLogger } from './support/logger.js'
+import type { Logger } from './support/logger.js'
+import { createMetrics } from './http/metrics.js'
+import { createRefresher } from './refresh/refresher.js'
+import type { RefreshOutcome, Refresher } from './refresh/refresher.js'
+import type { Settings } from './settings/settings.js'
+import { loadKeys } from './document/keys.js'
+import { createSource } from './sources/create-source.js'
+import { VERSION } from './support/version.js'
+import { createSnapshotStore } from './state/snapshot.js'
 import type { HttpTimeouts } from './sources/http-source.js'
-import type { ConfigSource } from './sources/source.js'
-import { createConfigStore } from './store.js'
-import type { ConfigStore } from './store.js'
-import { readValueRef } from './value-ref.js'
+import { createConfigStore } from './state/store.js'
+import type { ConfigStore } from './state/store.js'
 
 export interface SidecarOptions {
   readonly logger?: Logger
@@ -57,19 +50,18 @@ export interface Sidecar {
 
 /** Most open connections: enough for 1,000 streams and long polls with room for ordinary reads. */
 export const DEFAULT_MAX_CONNECTIONS = 2048
-/** The sidecar's version, sent as its User-Agent and logged at start. */
-export const VERSION = '0.1.0'
+export { VERSION } from './support/version.js'
 
 /**
  * Builds a sidecar from settings: the composition root. Nothing listens and nothing is fetched
- * until `start()`. Throws a ConfigError when the keys in CONFIG_KEYS cannot be used.
+ * until `start()`. Throws ERR_SECRET_NO_KEYS when the keys in CONFIG_KEYS cannot be used.
  */
 export async function createSidecar(
   settings: Settings,
   options: SidecarOptions = {},
 ): Promise<Sidecar> {
   const logger = options.logger ?? createLogger({ level: settings.logLevel })
-  const decryptor = await loadDecryptor(settings)
+  const decryptor = await loadKeys(settings.keys)
   const source = createSource(settings, options)
   const store = createConfigStore({ maxStalenessMs: settings.maxStalenessMs })
   const metrics = createMetrics(store)
@@ -152,51 +144,6 @@ export async function createSidecar(
       await closed
       clearTimeout(forced)
     },
-  }
-}
-
-/** The decryptor for CONFIG_KEYS, or undefined without keys; bad keys are a ConfigError. */
-export async function loadDecryptor(settings: Settings): Promise<SecretDecryptor | undefined> {
-  if (settings.keys === undefined) return undefined
-  const where =
-    settings.keys.kind === 'file' ? `CONFIG_KEYS file ${settings.keys.path}` : 'CONFIG_KEYS'
-  try {
-    return await createDecryptor(await readValueRef(settings.keys, 'CONFIG_KEYS'), where)
-  } catch (error) {
-    if (isSidecarError(error)) throw new ConfigError([error.message])
-    throw error
-  }
-}
-
-/** The source the settings name: a file or directory, or an HTTP upstream with its credentials. */
-export function createSource(settings: Settings, options: SidecarOptions = {}): ConfigSource {
-  const { source } = settings
-  if (source.kind === 'file') return createFileSource(source.path)
-  return createHttpSource({
-    url: source.url,
-    display: source.display,
-    tokens: createTokenProvider(source.auth, options.httpTimeouts),
-    userAgent: `config-sidecar/${VERSION}`,
-    ...(options.httpTimeouts === undefined ? {} : { timeouts: options.httpTimeouts }),
-  })
-}
-
-function createTokenProvider(
-  auth: UpstreamAuth,
-  timeouts: HttpTimeouts | undefined,
-): TokenProvider | undefined {
-  switch (auth.kind) {
-    case 'none':
-      return undefined
-    case 'bearer':
-      return createStaticTokenProvider(auth.token)
-    case 'client-credentials':
-      return createClientCredentialsProvider({
-        clientId: auth.clientId,
-        clientSecret: auth.clientSecret,
-        tokenUrl: auth.tokenUrl,
-        ...(timeouts === undefined ? {} : { timeoutMs: timeouts.totalMs }),
-      })
   }
 }
 

@@ -3,13 +3,14 @@
 // a failure prints the smallest input fast-check could shrink it to.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, SidecarError } from '../src/errors.js'
+import { SettingsError } from '@sample/shared'
+import { SidecarError } from '../src/support/errors.js'
 import { valueAtPath } from '../src/document/path.js'
 import { copy, isRecord, ownValue } from '../src/document/record.js'
 import type { ConfigRecord } from '../src/document/record.js'
 import { mergeSpringEnvironment, parsePropertyKey } from '../src/document/spring.js'
 import type { KeySegment } from '../src/document/spring.js'
-import { SETTINGS, loadSettings } from '../src/settings.js'
+import { SETTINGS, loadSettings } from '../src/settings/settings.js'
 
 const RUNS = { numRuns: 300 }
 /** Names that mean something to JavaScript objects: they must stay plain data. */
@@ -323,7 +324,7 @@ describe('the settings parser (settings.ts loadSettings)', () => {
   )
   const env = fc.array(entry, { maxLength: 10 }).map((entries) => Object.fromEntries(entries))
 
-  it('throws nothing but ConfigError; every problem names a CONFIG_ variable; no secret is echoed', () => {
+  it('throws nothing but SettingsError; every problem names a CONFIG_ variable; no secret is echoed', () => {
     fc.assert(
       fc.property(env, (generated) => {
         const secrets = [...JSON.stringify(generated).matchAll(/SeCrEt[A-Za-z0-9]+/g)].map(
@@ -334,8 +335,8 @@ describe('the settings parser (settings.ts loadSettings)', () => {
           const { settings, notices } = loadSettings(generated, context)
           shown = [...notices, settings.source.display]
         } catch (error) {
-          expect(error).toBeInstanceOf(ConfigError)
-          const problems = (error as ConfigError).problems
+          expect(error).toBeInstanceOf(SettingsError)
+          const problems = (error as SettingsError).problems
           expect(problems.length).toBeGreaterThan(0)
           for (const problem of problems) expect(problem).toMatch(/\bCONFIG_[A-Z_]+\b/)
           shown = [...problems, (error as Error).message]

@@ -22,46 +22,59 @@ export const CONFIG_HEADERS = {
   cacheControl: 'cache-control',
 } as const
 
-/** Stable error codes. The README lists each with the situation that produces it. */
-export const ERROR_CODES = [
+/**
+ * Every stable error code and the HTTP status it is answered with: one table for the sidecar, the
+ * demo app and the dev config server, checked against the reference's error table by the docs
+ * test. A refresh failure is reported in /status, /metrics and the log, and `POST /refresh`
+ * answers it with 502 (the source, not the caller, is at fault).
+ */
+export const ERROR_STATUS = {
   // Served by the sidecar's HTTP layer.
-  'ERR_CONFIG_NOT_READY',
-  'ERR_CONFIG_TOO_STALE',
-  'ERR_CONFIG_PATH_NOT_FOUND',
-  'ERR_NOT_FOUND',
-  'ERR_METHOD_NOT_ALLOWED',
-  'ERR_UNAUTHORIZED',
-  'ERR_FORWARDED_REQUEST',
-  'ERR_HOST_NOT_ALLOWED',
-  'ERR_TOO_MANY_CONNECTIONS',
-  'ERR_RATE_LIMITED',
-  'ERR_BAD_REQUEST',
-  'ERR_INTERNAL',
-  // Reported by the sidecar for a refresh (in /status, /metrics, the log and POST /refresh).
-  'ERR_SOURCE_NOT_FOUND',
-  'ERR_SOURCE_UNREADABLE',
-  'ERR_UPSTREAM_UNAVAILABLE',
-  'ERR_UPSTREAM_TIMEOUT',
-  'ERR_UPSTREAM_HTTP_STATUS',
-  'ERR_UPSTREAM_AUTH_FAILED',
-  'ERR_DOCUMENT_INVALID',
-  'ERR_DOCUMENT_TOO_LARGE',
-  'ERR_SECRET_NO_KEYS',
-  'ERR_SECRET_KEY_NOT_FOUND',
-  'ERR_SECRET_ALGORITHM_REFUSED',
-  'ERR_SECRET_MALFORMED',
-  'ERR_SECRET_DECRYPTION_FAILED',
-  'ERR_SNAPSHOT_UNREADABLE',
+  ERR_CONFIG_NOT_READY: 503,
+  ERR_CONFIG_TOO_STALE: 503,
+  ERR_CONFIG_PATH_NOT_FOUND: 404,
+  ERR_NOT_FOUND: 404,
+  ERR_METHOD_NOT_ALLOWED: 405,
+  ERR_UNAUTHORIZED: 401,
+  ERR_FORWARDED_REQUEST: 400,
+  ERR_HOST_NOT_ALLOWED: 403,
+  ERR_TOO_MANY_CONNECTIONS: 429,
+  ERR_RATE_LIMITED: 429,
+  ERR_BAD_REQUEST: 400,
+  ERR_INTERNAL: 500,
+  // A refresh that failed.
+  ERR_SOURCE_NOT_FOUND: 502,
+  ERR_SOURCE_UNREADABLE: 502,
+  ERR_UPSTREAM_UNAVAILABLE: 502,
+  ERR_UPSTREAM_TIMEOUT: 502,
+  ERR_UPSTREAM_HTTP_STATUS: 502,
+  ERR_UPSTREAM_AUTH_FAILED: 502,
+  ERR_DOCUMENT_INVALID: 502,
+  ERR_DOCUMENT_TOO_LARGE: 502,
+  ERR_SECRET_NO_KEYS: 502,
+  ERR_SECRET_KEY_NOT_FOUND: 502,
+  ERR_SECRET_ALGORITHM_REFUSED: 502,
+  ERR_SECRET_MALFORMED: 502,
+  ERR_SECRET_DECRYPTION_FAILED: 502,
+  ERR_SNAPSHOT_UNREADABLE: 502,
   // Served by the demo app.
-  'ERR_SIDECAR_UNAVAILABLE',
-  'ERR_SIDECAR_NOT_READY',
-] as const
+  ERR_SIDECAR_UNAVAILABLE: 503,
+  ERR_SIDECAR_NOT_READY: 503,
+} as const satisfies Record<`ERR_${string}`, number>
 
-export type ErrorCode = (typeof ERROR_CODES)[number]
+/** Stable error codes. The reference lists each with the situation that produces it. */
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as readonly ErrorCode[]
+
+export type ErrorCode = keyof typeof ERROR_STATUS
 
 /** The JSON body of every error answer. */
 export interface ErrorBody {
   readonly error: { readonly code: ErrorCode; readonly message: string }
+}
+
+/** The HTTP status an error code is answered with. */
+export function statusOf(code: ErrorCode): number {
+  return ERROR_STATUS[code]
 }
 
 /** Serialises an error body; messages must never hold a secret value. */

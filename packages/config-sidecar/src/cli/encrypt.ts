@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import { encryptSecret } from '../crypto/index.js'
-import { isSidecarError } from '../errors.js'
+import { encryptSecret } from '../document/crypto/index.js'
+import { isSidecarError } from '../support/errors.js'
 
 /**
  * `config-sidecar encrypt --key <jwks.json> [--kid <kid>] [value]`: prints `{jwe}<compact JWE>`

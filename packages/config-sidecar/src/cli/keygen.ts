@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises'
-import { generateKeySet } from '../crypto/index.js'
-import type { KeyKind } from '../crypto/index.js'
-import { writeFileAtomic } from '../atomic-file.js'
+import { generateKeySet } from '../document/crypto/index.js'
+import type { KeyKind } from '../document/crypto/index.js'
+import { writeFileAtomic } from '../support/atomic-file.js'
 
 /**
  * `config-sidecar keygen [--type rsa|ec] [--kid <kid>] [--out <prefix>]`: writes

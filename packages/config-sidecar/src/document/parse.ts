@@ -1,8 +1,8 @@
 import type * as YamlModule from 'yaml'
 import type { YAMLError } from 'yaml'
-import { interopDefault } from '../interop.js'
-import { SidecarError } from '../errors.js'
-import { DOCUMENT_LIMITS } from './limits.js'
+import { interopDefault } from '../support/interop.js'
+import { SidecarError } from '../support/errors.js'
+import { DOCUMENT_LIMITS } from '../support/limits.js'
 import { copy, isRecord } from './record.js'
 import type { ConfigRecord } from './record.js'
 

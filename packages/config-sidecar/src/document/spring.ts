@@ -1,5 +1,5 @@
-import { SidecarError } from '../errors.js'
-import { DOCUMENT_LIMITS } from './limits.js'
+import { SidecarError } from '../support/errors.js'
+import { DOCUMENT_LIMITS } from '../support/limits.js'
 import { isRecord, newRecord, ownValue } from './record.js'
 import type { ConfigRecord } from './record.js'
 

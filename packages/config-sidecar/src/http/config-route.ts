@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { ConfigState, Representation } from '../config-state.js'
-import type { Metrics } from '../metrics.js'
-import type { ConfigStore } from '../store.js'
+import type { ServedConfig, Representation } from '../state/served-config.js'
+import type { Metrics } from './metrics.js'
+import type { ConfigStore } from '../state/store.js'
 import { matchesEtag } from './guards.js'
 import { JSON_TYPE, sendError } from './respond.js'
 import type { Headers } from './respond.js'
@@ -24,7 +24,7 @@ interface View {
 
 interface Waiter {
   /** Called with every new config. */
-  readonly onChange: (state: ConfigState) => void
+  readonly onChange: (state: ServedConfig) => void
   /** Answers now (shutdown). */
   readonly close: () => void
 }
@@ -67,7 +67,7 @@ export function createConfigRoute(deps: {
     res: ServerResponse,
     status: 200 | 304,
     representation: Representation,
-    state: ConfigState,
+    state: ServedConfig,
     close = false,
   ): void => {
     metrics.countRequest('config', status)
@@ -91,9 +91,9 @@ export function createConfigRoute(deps: {
   }
 
   const badRequest = (res: ServerResponse, message: string): void =>
-    sendError(res, metrics, 'config', 400, 'ERR_BAD_REQUEST', message)
+    sendError(res, metrics, 'config', 'ERR_BAD_REQUEST', message)
 
-  const notFound = (res: ServerResponse, view: View, state: ConfigState): void => {
+  const notFound = (res: ServerResponse, view: View, state: ServedConfig): void => {
     const headers: Headers = {
       'x-config-version': state.version,
       'x-config-stale': store.isStale() ? 'true' : 'false',
@@ -102,7 +102,6 @@ export function createConfigRoute(deps: {
       res,
       metrics,
       'config',
-      404,
       'ERR_CONFIG_PATH_NOT_FOUND',
       `no value at /config/${view.path.map(encodeURIComponent).join('/')}`,
       headers,
@@ -141,7 +140,7 @@ export function createConfigRoute(deps: {
     req: IncomingMessage,
     res: ServerResponse,
     view: View,
-    state: ConfigState,
+    state: ServedConfig,
   ): void => {
     metrics.countRequest('config', 200)
     res.writeHead(200, {
@@ -152,7 +151,7 @@ export function createConfigRoute(deps: {
     })
     res.write('retry: 2000\n\n')
     let lastSent = header(req, 'last-event-id')
-    const sendState = (current: ConfigState): void => {
+    const sendState = (current: ServedConfig): void => {
       const representation = current.at(view.path, view.redact)
       if (representation === undefined) {
         if (lastSent === 'absent') return
@@ -207,7 +206,6 @@ export function createConfigRoute(deps: {
           res,
           metrics,
           'config',
-          503,
           'ERR_CONFIG_NOT_READY',
           'no config yet: the first refresh has not succeeded',
           {
@@ -221,7 +219,6 @@ export function createConfigRoute(deps: {
           res,
           metrics,
           'config',
-          503,
           'ERR_CONFIG_TOO_STALE',
           'the config is older than CONFIG_MAX_STALENESS',
           {

@@ -1,11 +1,11 @@
 import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
-import { isSidecarError } from '../errors.js'
-import type { RouteName } from '../metrics.js'
+import { isSidecarError } from '../support/errors.js'
+import type { RouteName } from './metrics.js'
 import { createRateLimiter } from './rate-limit.js'
 import { send, sendError, sendInternalError, sendJson } from './respond.js'
-import { READ_METHODS, allowed, authorized } from './server.js'
-import type { SidecarHttpDeps } from './server.js'
+import { READ_METHODS, allowed, authorized } from './access.js'
+import type { SidecarHttpDeps } from './access.js'
 
 /**
  * `/status`, `/metrics`, `/refresh` and the 404 answer: an express app behind the listener's guards,
@@ -64,7 +64,6 @@ export function createOperationsApp(deps: SidecarHttpDeps): express.Express {
           res,
           metrics,
           'refresh',
-          429,
           'ERR_RATE_LIMITED',
           'refresh is rate limited: 3 at once, then one every 5 s',
           {
@@ -95,7 +94,6 @@ export function createOperationsApp(deps: SidecarHttpDeps): express.Express {
       res,
       metrics,
       'other',
-      404,
       'ERR_NOT_FOUND',
       'no such route: see /config/, /livez, /readyz, /status, /metrics, /refresh',
     )
@@ -108,7 +106,7 @@ export function createOperationsApp(deps: SidecarHttpDeps): express.Express {
     }
     const status = (error as { status?: unknown }).status
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      sendError(res, metrics, 'other', status, 'ERR_BAD_REQUEST', 'the request cannot be read')
+      sendError(res, metrics, 'other', 'ERR_BAD_REQUEST', 'the request cannot be read')
       return
     }
     logger.error('request failed', {
@@ -123,29 +121,29 @@ export function createOperationsApp(deps: SidecarHttpDeps): express.Express {
 
 function statusOf(deps: SidecarHttpDeps): object {
   const { store, refresher } = deps
-  const snapshot = store.snapshot()
+  const status = store.status()
   const iso = (ms: number | undefined): string | null =>
     ms === undefined ? null : new Date(ms).toISOString()
   const age = store.ageMs()
   return {
     source: deps.sourceDisplay,
-    ready: snapshot.state !== undefined && !store.tooStale(),
-    version: snapshot.state?.version ?? null,
-    etag: snapshot.state?.full.etag ?? null,
-    stale: snapshot.stale,
+    ready: status.config !== undefined && !store.tooStale(),
+    version: status.config?.version ?? null,
+    etag: status.config?.full.etag ?? null,
+    stale: status.stale,
     tooStale: store.tooStale(),
-    fromSnapshot: snapshot.fromSnapshot,
+    fromSnapshot: status.fromSnapshot,
     ageSeconds: age === undefined ? null : Math.floor(age / 1000),
-    secrets: snapshot.state?.secretCount ?? 0,
-    lastSuccessAt: iso(snapshot.lastSuccessAt),
-    lastChangeAt: iso(snapshot.lastChangeAt),
+    secrets: status.config?.secretCount ?? 0,
+    lastSuccessAt: iso(status.lastSuccessAt),
+    lastChangeAt: iso(status.lastChangeAt),
     lastError:
-      snapshot.lastFailure === undefined
+      status.lastFailure === undefined
         ? null
         : {
-            code: snapshot.lastFailure.code,
-            message: snapshot.lastFailure.message,
-            at: iso(snapshot.lastFailure.at),
+            code: status.lastFailure.code,
+            message: status.lastFailure.message,
+            at: iso(status.lastFailure.at),
           },
     nextRefreshAt: iso(refresher.nextRefreshAt()),
     startedAt: iso(deps.startedAt),

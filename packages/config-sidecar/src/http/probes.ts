@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Metrics } from '../metrics.js'
-import type { ConfigStore } from '../store.js'
+import type { Metrics } from './metrics.js'
+import type { ConfigStore } from '../state/store.js'
 import { sendJson, sendMethodNotAllowed } from './respond.js'
 
 /**
  * Answers `/livez` and `/readyz` (GET or HEAD, no token) and returns true, or returns false for any
  * other path. Probes are called every few seconds by Kubernetes, so they stay on the plain listener.
+ * They need no token and are served on the health port to anyone who reaches it, so they carry
+ * status only: no version, no ETag, nothing derived from the config.
  */
 export function answerProbe(
   req: IncomingMessage,
@@ -33,11 +35,6 @@ export function answerProbe(
       reason: 'config older than CONFIG_MAX_STALENESS',
       stale: true,
     })
-  else
-    sendJson(res, metrics, route, 200, {
-      status: 'ready',
-      stale: store.isStale(),
-      version: state.version,
-    })
+  else sendJson(res, metrics, route, 200, { status: 'ready', stale: store.isStale() })
   return true
 }

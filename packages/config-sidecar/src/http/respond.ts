@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
-import { errorBody } from '@sample/shared'
+import { errorBody, statusOf } from '@sample/shared'
 import type { ErrorCode } from '@sample/shared'
-import type { Metrics, RouteName } from '../metrics.js'
+import type { Metrics, RouteName } from './metrics.js'
 
 export type Headers = Record<string, string | number>
 
@@ -22,12 +22,11 @@ export function send(
   res.end(body)
 }
 
-/** Sends `{"error":{"code","message"}}`; messages never hold a secret. */
+/** Sends `{"error":{"code","message"}}` with the code's status; messages never hold a secret. */
 export function sendError(
   res: ServerResponse,
   metrics: Metrics,
   route: RouteName,
-  status: number,
   code: ErrorCode,
   message: string,
   headers: Headers = {},
@@ -36,7 +35,7 @@ export function sendError(
     res,
     metrics,
     route,
-    status,
+    statusOf(code),
     { 'content-type': JSON_TYPE, 'cache-control': 'no-store', ...headers },
     errorBody(code, message),
   )
@@ -74,7 +73,6 @@ export function sendMethodNotAllowed(
     res,
     metrics,
     route,
-    405,
     'ERR_METHOD_NOT_ALLOWED',
     `${method ?? 'this method'} is not allowed here`,
     { allow },
@@ -87,7 +85,6 @@ export function sendInternalError(res: ServerResponse, metrics: Metrics): void {
     res,
     metrics,
     'other',
-    500,
     'ERR_INTERNAL',
     'internal error (details are in the sidecar log)',
   )

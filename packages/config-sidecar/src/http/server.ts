@@ -1,30 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Logger } from '../logger.js'
-import type { Metrics, RouteName } from '../metrics.js'
-import type { Refresher } from '../refresher.js'
-import type { ConfigStore } from '../store.js'
-import type { ConfigRoute } from './config-route.js'
+import type { Metrics } from './metrics.js'
+import type { ConfigStore } from '../state/store.js'
 import { isForwarded, isLoopbackHost } from './guards.js'
 import { answerProbe } from './probes.js'
-import { sendError, sendInternalError, sendMethodNotAllowed } from './respond.js'
-
-export interface SidecarHttpDeps {
-  readonly store: ConfigStore
-  readonly refresher: Refresher
-  readonly metrics: Metrics
-  readonly configRoute: ConfigRoute
-  readonly logger: Logger
-  /** Checks a request's Authorization header; undefined turns local-caller tokens off. */
-  readonly checkToken: ((authorization: string | undefined) => boolean) | undefined
-  readonly sourceDisplay: string
-  readonly startedAt: number
-  /** True while more connections are open than the sidecar accepts. */
-  readonly overConnectionLimit: () => boolean
-}
+import { sendError, sendInternalError } from './respond.js'
+import { READ_METHODS, allowed, authorized } from './access.js'
+import type { SidecarHttpDeps } from './access.js'
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void
 
-export const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD'])
 const READ_ALLOW = 'GET, HEAD'
 
 /**
@@ -41,18 +25,10 @@ export function createRequestListener(deps: SidecarHttpDeps): RequestListener {
 
   return (req, res) => {
     if (deps.overConnectionLimit()) {
-      sendError(
-        res,
-        metrics,
-        'other',
-        429,
-        'ERR_TOO_MANY_CONNECTIONS',
-        'too many open connections',
-        {
-          'retry-after': 1,
-          connection: 'close',
-        },
-      )
+      sendError(res, metrics, 'other', 'ERR_TOO_MANY_CONNECTIONS', 'too many open connections', {
+        'retry-after': 1,
+        connection: 'close',
+      })
       return
     }
     if (isForwarded(req.headers)) {
@@ -60,7 +36,6 @@ export function createRequestListener(deps: SidecarHttpDeps): RequestListener {
         res,
         metrics,
         'other',
-        400,
         'ERR_FORWARDED_REQUEST',
         'proxied requests are refused: the sidecar serves only its own container',
       )
@@ -71,7 +46,6 @@ export function createRequestListener(deps: SidecarHttpDeps): RequestListener {
         res,
         metrics,
         'other',
-        403,
         'ERR_HOST_NOT_ALLOWED',
         'the Host header must name a loopback address (localhost, 127.0.0.1, [::1])',
       )
@@ -112,44 +86,9 @@ export function createHealthListener(store: ConfigStore, metrics: Metrics): Requ
         res,
         metrics,
         'other',
-        404,
         'ERR_NOT_FOUND',
         'this listener serves /livez and /readyz only',
       )
     }
   }
-}
-
-export function authorized(
-  deps: SidecarHttpDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-  route: RouteName,
-): boolean {
-  if (deps.checkToken === undefined || deps.checkToken(req.headers.authorization)) return true
-  sendError(
-    res,
-    deps.metrics,
-    route,
-    401,
-    'ERR_UNAUTHORIZED',
-    'send Authorization: Bearer <token> (see the README: local callers)',
-    {
-      'www-authenticate': 'Bearer realm="config-sidecar"',
-    },
-  )
-  return false
-}
-
-export function allowed(
-  req: IncomingMessage,
-  res: ServerResponse,
-  metrics: Metrics,
-  route: RouteName,
-  methods: ReadonlySet<string>,
-  allow: string,
-): boolean {
-  if (methods.has(req.method ?? '')) return true
-  sendMethodNotAllowed(res, metrics, route, req.method, allow)
-  return false
 }

@@ -2,19 +2,19 @@ import { hash } from 'node:crypto'
 import { readFile, readdir, stat } from 'node:fs/promises'
 import type { Stats } from 'node:fs'
 import { basename, join } from 'node:path'
-import { SidecarError } from '../errors.js'
-import { DOCUMENT_LIMITS } from '../document/limits.js'
-import { detectFormat, parseDocument } from '../document/parse.js'
-import { deepMerge, newRecord } from '../document/record.js'
-import { watchConfigPath } from '../watcher.js'
+import { SidecarError } from '../support/errors.js'
+import { DOCUMENT_LIMITS } from '../support/limits.js'
+import { watchConfigPath } from './watcher.js'
 import type { ConfigSource, FetchResult, Validators } from './source.js'
 
 const CONFIG_FILE = /\.(json|ya?ml)$/i
 
 /**
  * A JSON or YAML file, or a directory of them (merged in name order, later files winning; names
- * starting with a dot are skipped, which also skips Kubernetes' `..data` bookkeeping). An unchanged
- * content hash costs no parsing. A file that changes while it is read is refused and retried.
+ * starting with a dot are skipped, which also skips Kubernetes' `..data` bookkeeping). The files'
+ * bytes go to the document stage as they are; an unchanged content hash costs no parsing there. A
+ * file is read once it has been still for a moment, and one that changes while it is read is
+ * refused and read again.
  */
 /** Reads a whole file; the file source takes another only in tests (to change a file mid-read). */
 export type FileReader = (file: string) => Promise<Buffer>
@@ -39,21 +39,15 @@ export function createFileSource(
       )
       if (validators?.contentHash === digest) return { kind: 'unchanged', validators }
 
-      const merged = newRecord()
-      for (const file of files) {
-        const text = file.body.toString('utf8')
-        deepMerge(
-          merged,
-          await parseDocument(
-            text,
-            detectFormat({ fileName: file.name }, text),
-            `file:${file.path}`,
-          ),
-        )
-      }
       return {
         kind: 'changed',
-        raw: { body: Buffer.from(JSON.stringify(merged), 'utf8'), contentType: 'application/json' },
+        raw: {
+          documents: files.map((file) => ({
+            body: file.body,
+            contentType: undefined,
+            file: file.path,
+          })),
+        },
         validators: { contentHash: digest },
       }
     },
@@ -74,9 +68,6 @@ async function readConfigFiles(path: string, read: FileReader): Promise<ConfigFi
     throw new SidecarError(
       missing ? 'ERR_SOURCE_NOT_FOUND' : 'ERR_SOURCE_UNREADABLE',
       `file:${path} ${missing ? 'does not exist' : `cannot be read (${code ?? 'error'})`}`,
-      {
-        transient: true,
-      },
     )
   })
   const paths = stats.isDirectory()
@@ -89,7 +80,6 @@ async function readConfigFiles(path: string, read: FileReader): Promise<ConfigFi
     throw new SidecarError(
       'ERR_SOURCE_NOT_FOUND',
       `file:${path} holds no .json, .yaml or .yml file`,
-      { transient: true },
     )
   }
   const files: ConfigFile[] = []
@@ -137,9 +127,7 @@ async function readStable(file: string, read: FileReader): Promise<Buffer> {
       after.mtimeMs !== before.mtimeMs ||
       body.length !== after.size
     ) {
-      throw new SidecarError('ERR_SOURCE_UNREADABLE', `file:${file} changed while it was read`, {
-        transient: true,
-      })
+      throw new SidecarError('ERR_SOURCE_UNREADABLE', `file:${file} changed while it was read`)
     }
     return body
   } catch (error) {
@@ -148,9 +136,6 @@ async function readStable(file: string, read: FileReader): Promise<Buffer> {
     throw new SidecarError(
       code === 'ENOENT' ? 'ERR_SOURCE_NOT_FOUND' : 'ERR_SOURCE_UNREADABLE',
       `file:${file} cannot be read (${code ?? 'error'})`,
-      {
-        transient: true,
-      },
     )
   }
 }
@@ -173,7 +158,6 @@ async function waitUntilStill(file: string): Promise<Stats> {
   throw new SidecarError(
     'ERR_SOURCE_UNREADABLE',
     `file:${file} is still being written (it changed for ${(MAX_STILL_WAITS * STILL_MS) / 1000} s)`,
-    { transient: true },
   )
 }
 

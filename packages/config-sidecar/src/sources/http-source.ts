@@ -1,8 +1,8 @@
 import { hash } from 'node:crypto'
-import type { TokenProvider } from '../auth/token-provider.js'
-import { DOCUMENT_LIMITS } from '../document/limits.js'
-import { SidecarError } from '../errors.js'
-import { upstreamError } from '../upstream-error.js'
+import type { TokenProvider } from './auth/token-provider.js'
+import { DOCUMENT_LIMITS } from '../support/limits.js'
+import { SidecarError } from '../support/errors.js'
+import { upstreamError } from './upstream-error.js'
 import type { ConfigSource, FetchResult, Validators } from './source.js'
 
 /** Time limits for one fetch, in milliseconds. */
@@ -118,7 +118,6 @@ export function createHttpSource(options: HttpSourceOptions): ConfigSource {
           throw new SidecarError(
             'ERR_UPSTREAM_HTTP_STATUS',
             `${what} answered 304 to an unconditional request`,
-            { transient: true },
           )
         return { kind: 'unchanged', validators: next }
       }
@@ -126,7 +125,6 @@ export function createHttpSource(options: HttpSourceOptions): ConfigSource {
         throw new SidecarError(
           'ERR_UPSTREAM_AUTH_FAILED',
           `${what} refused the credentials (HTTP ${statusCode})`,
-          { transient: true },
         )
       }
       if (statusCode !== 200) {
@@ -137,9 +135,6 @@ export function createHttpSource(options: HttpSourceOptions): ConfigSource {
         throw new SidecarError(
           'ERR_UPSTREAM_HTTP_STATUS',
           `${what} answered HTTP ${statusCode}${redirect}`,
-          {
-            transient: statusCode >= 500 || statusCode === 429 || statusCode === 408,
-          },
         )
       }
       const contentHash = hash('sha256', response.body, 'base64url')
@@ -147,7 +142,11 @@ export function createHttpSource(options: HttpSourceOptions): ConfigSource {
         return { kind: 'unchanged', validators: { ...next, contentHash } }
       return {
         kind: 'changed',
-        raw: { body: response.body, contentType: header(response.headers['content-type']) },
+        raw: {
+          documents: [
+            { body: response.body, contentType: header(response.headers['content-type']) },
+          ],
+        },
         validators: {
           etag: header(response.headers.etag),
           lastModified: header(response.headers['last-modified']),

@@ -1,8 +1,19 @@
-/** What a source answered, before parsing: the bytes and how to read them. */
-export interface RawConfig {
+/** One document as a source delivered it: the bytes, and how to read them. */
+export interface RawDocument {
   readonly body: Buffer
   /** `application/json`, a YAML type, or `application/jose` (one JWE holding the whole document). */
   readonly contentType: string | undefined
+  /** The file it came from, for file sources: its extension says JSON or YAML, and messages name it. */
+  readonly file?: string | undefined
+}
+
+/**
+ * What a source answered, before parsing: the bytes as fetched. One document from an HTTP upstream
+ * or a file; a directory's files in merge order (later files win). Sources never parse: the
+ * document stage parses once.
+ */
+export interface RawConfig {
+  readonly documents: readonly RawDocument[]
 }
 
 /** What the next fetch sends to learn cheaply whether anything changed. */

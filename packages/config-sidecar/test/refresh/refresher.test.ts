@@ -1,0 +1,204 @@
+// The refresh loop's states, driven through a scripted source (our own ConfigSource interface) and
+// fake timers: first fetch, unchanged, changed, failure and backoff, recovery, stale, max staleness,
+// the poll schedule (first-poll splay, then the interval ±10%), and a snapshot restored in an
+// outage keeping its age.
+import { utimes } from 'node:fs/promises'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { silentLogger } from '@sample/shared'
+import { tempDir } from '../../../../test-support/helpers.js'
+import { SidecarError } from '../../src/support/errors.js'
+import { createRefresher } from '../../src/refresh/refresher.js'
+import type { RefreshOutcome, RefresherOptions } from '../../src/refresh/refresher.js'
+import { createSnapshotStore } from '../../src/state/snapshot.js'
+import type { ConfigSource, FetchResult } from '../../src/sources/source.js'
+import { createConfigStore } from '../../src/state/store.js'
+
+const INTERVAL = 10_000
+
+type Step = Record<string, unknown> | 'unchanged' | SidecarError
+
+/** A source that answers each fetch with the next step of a script (the last one repeats). */
+function scriptedSource(steps: Step[]): ConfigSource & { readonly fetches: number } {
+  let fetches = 0
+  return {
+    display: 'test:scripted',
+    kind: 'http',
+    get fetches() {
+      return fetches
+    },
+    fetch(): Promise<FetchResult> {
+      const step = steps[Math.min(fetches, steps.length - 1)]!
+      fetches += 1
+      if (step instanceof SidecarError) return Promise.reject(step)
+      if (step === 'unchanged') return Promise.resolve({ kind: 'unchanged', validators: {} })
+      return Promise.resolve({
+        kind: 'changed',
+        raw: {
+          documents: [{ body: Buffer.from(JSON.stringify(step)), contentType: 'application/json' }],
+        },
+        validators: { etag: `"${fetches}"` },
+      })
+    },
+  }
+}
+
+const down = (): SidecarError =>
+  new SidecarError('ERR_UPSTREAM_UNAVAILABLE', 'the upstream does not answer')
+
+function setup(
+  steps: Step[],
+  options: Partial<RefresherOptions> & { maxStalenessMs?: number } = {},
+): {
+  source: ReturnType<typeof scriptedSource>
+  store: ReturnType<typeof createConfigStore>
+  refresher: ReturnType<typeof createRefresher>
+  outcomes: RefreshOutcome[]
+} {
+  const source = scriptedSource(steps)
+  const store = createConfigStore({ maxStalenessMs: options.maxStalenessMs })
+  const outcomes: RefreshOutcome[] = []
+  const refresher = createRefresher({
+    source,
+    store,
+    decryptor: undefined,
+    snapshots: undefined,
+    intervalMs: INTERVAL,
+    logger: silentLogger,
+    random: () => 0.5,
+    onOutcome: (outcome) => outcomes.push(outcome),
+    ...options,
+  })
+  return { source, store, refresher, outcomes }
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+  vi.setSystemTime(new Date('2026-01-01T00:00:00Z'))
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('the refresh loop', () => {
+  it('serves the first fetch, then polls: unchanged keeps it, changed replaces it', async () => {
+    const { source, store, refresher, outcomes } = setup([{ n: 1 }, 'unchanged', { n: 2 }])
+    expect((await refresher.start()).outcome).toBe('changed')
+    expect(store.current()?.document).toEqual({ n: 1 })
+    expect(store.isStale()).toBe(false)
+
+    await vi.advanceTimersByTimeAsync(refresher.nextRefreshAt()! - Date.now())
+    expect(source.fetches).toBe(2)
+    expect(outcomes.at(-1)?.outcome).toBe('unchanged')
+    expect(store.current()?.document).toEqual({ n: 1 })
+
+    await vi.advanceTimersByTimeAsync(refresher.nextRefreshAt()! - Date.now())
+    expect(source.fetches).toBe(3)
+    expect(outcomes.at(-1)?.outcome).toBe('changed')
+    expect(store.current()?.document).toEqual({ n: 2 })
+    await refresher.stop()
+  })
+
+  it('keeps the good config on failure, marks it stale, backs off, and recovers', async () => {
+    const { source, store, refresher, outcomes } = setup([
+      { n: 1 },
+      down(),
+      down(),
+      down(),
+      'unchanged',
+    ])
+    await refresher.start()
+    await vi.advanceTimersByTimeAsync(refresher.nextRefreshAt()! - Date.now())
+    expect(source.fetches).toBe(2)
+    expect(outcomes.at(-1)).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'ERR_UPSTREAM_UNAVAILABLE' },
+    })
+    expect(store.current()?.document).toEqual({ n: 1 })
+    expect(store.isStale()).toBe(true)
+    expect(store.status().lastFailure?.code).toBe('ERR_UPSTREAM_UNAVAILABLE')
+
+    // Backoff: 1 s, then 2 s, then 4 s (random 0.5 → three quarters of each step).
+    const retryAt = refresher.nextRefreshAt()! - Date.now()
+    expect(retryAt).toBe(750)
+    await vi.advanceTimersByTimeAsync(750)
+    expect(source.fetches).toBe(3)
+    expect(refresher.nextRefreshAt()! - Date.now()).toBe(1500)
+    await vi.advanceTimersByTimeAsync(1500)
+    expect(source.fetches).toBe(4)
+    expect(refresher.nextRefreshAt()! - Date.now()).toBe(3000)
+    await vi.advanceTimersByTimeAsync(3000)
+    expect(source.fetches).toBe(5)
+    expect(outcomes.at(-1)?.outcome).toBe('unchanged')
+    expect(store.isStale()).toBe(false)
+    // Recovered: back to the interval.
+    expect(refresher.nextRefreshAt()! - Date.now()).toBe(INTERVAL)
+    await refresher.stop()
+  })
+
+  it('answers too stale once CONFIG_MAX_STALENESS passes without a success', async () => {
+    const { store, refresher } = setup([{ n: 1 }, down()], { maxStalenessMs: 60_000 })
+    await refresher.start()
+    await vi.advanceTimersByTimeAsync(59_000)
+    expect(store.tooStale()).toBe(false)
+    await vi.advanceTimersByTimeAsync(2_000)
+    expect(store.tooStale()).toBe(true)
+    expect(store.current()?.document).toEqual({ n: 1 })
+    await refresher.stop()
+  })
+
+  it('puts the first poll at a uniformly random point of one interval, then the interval ±10%', async () => {
+    let draw = 0
+    const draws = [0.25, 0, 0.999_999]
+    const { source, refresher } = setup([{ n: 1 }, 'unchanged'], {
+      random: () => draws[Math.min(draw++, draws.length - 1)]!,
+    })
+    await refresher.start()
+    // The splay: a quarter of the interval, not 0.9–1.1 intervals.
+    expect(refresher.nextRefreshAt()! - Date.now()).toBe(INTERVAL * 0.25)
+    await vi.advanceTimersByTimeAsync(INTERVAL * 0.25)
+    expect(source.fetches).toBe(2)
+    // Then the interval with ±10% jitter: random 0 → 0.9 intervals, random ~1 → 1.1 intervals.
+    expect(refresher.nextRefreshAt()! - Date.now()).toBe(INTERVAL * 0.9)
+    await vi.advanceTimersByTimeAsync(INTERVAL * 0.9)
+    expect(source.fetches).toBe(3)
+    expect(refresher.nextRefreshAt()! - Date.now()).toBe(INTERVAL * 1.1)
+    await refresher.stop()
+  })
+
+  it('records the outcome (metrics) before the new config is published', async () => {
+    const { store, refresher, outcomes } = setup([{ n: 1 }])
+    const seenAtPublish: number[] = []
+    store.subscribe(() => seenAtPublish.push(outcomes.length))
+    await refresher.start()
+    expect(seenAtPublish).toEqual([1])
+    await refresher.stop()
+  })
+})
+
+describe('a snapshot restored in an outage', () => {
+  it('keeps the age it had: Age and CONFIG_MAX_STALENESS count from the last confirmation', async () => {
+    const dir = await tempDir()
+    try {
+      const snapshots = createSnapshotStore(dir.path, 'test:scripted')
+      await snapshots.write(
+        { documents: [{ body: Buffer.from('{"n":1}'), contentType: 'application/json' }] },
+        {},
+        'v1',
+      )
+      const hourAgo = new Date(Date.now() - 3_600_000)
+      await utimes(snapshots.path, hourAgo, hourAgo)
+
+      const { store, refresher } = setup([down()], { snapshots, maxStalenessMs: 600_000 })
+      await refresher.restore()
+      expect(store.current()?.document).toEqual({ n: 1 })
+      expect(store.status().fromSnapshot).toBe(true)
+      expect(store.ageMs()).toBeGreaterThanOrEqual(3_600_000)
+      expect(store.tooStale()).toBe(true)
+      await refresher.start()
+      expect(store.ageMs()).toBeGreaterThanOrEqual(3_600_000)
+      await refresher.stop()
+    } finally {
+      await dir.remove()
+    }
+  })
+})
