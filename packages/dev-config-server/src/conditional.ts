@@ -1,3 +1,4 @@
+// Conditional requests: does an If-None-Match header name the current ETag?
 /**
  * True when `If-None-Match` names `etag` (or is `*`). As RFC 9110 §13.1.2 asks, the comparison is
  * weak: `W/"x"` matches `"x"`.

@@ -1,3 +1,5 @@
+// Builds a Spring Cloud Config environment for a request: which files, in which order, which of
+// their documents, and the content hash that serves as version and ETag.
 import { createHash } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -26,8 +28,12 @@ export interface Environment {
   readonly propertySources: readonly PropertySource[]
 }
 
-/** Extensions read for each config name, highest precedence first (Spring: `.yml` over `.yaml`). */
+/**
+ * Extensions read for each config name, highest precedence first: Spring puts `.properties` over
+ * `.yml` over `.yaml`; `.json` (not a Spring format) comes last.
+ */
 const EXTENSIONS: readonly { readonly extension: string; readonly format: FileFormat }[] = [
+  { extension: 'properties', format: 'properties' },
   { extension: 'yml', format: 'yaml' },
   { extension: 'yaml', format: 'yaml' },
   { extension: 'json', format: 'json' },
@@ -41,12 +47,15 @@ const EXTENSIONS: readonly { readonly extension: string; readonly format: FileFo
  * own file outranks `application` (and a later application in a comma-separated list outranks an
  * earlier one). For `foo` with `dev,mysql`:
  * `foo-mysql, application-mysql, foo-dev, application-dev, foo, application`.
+ * Like Spring, `application` is not added when the `{application}` part starts with "application"
+ * (`applicationxyz` reads `applicationxyz*` files only).
  */
 export function configNames(
   applications: readonly string[],
   profiles: readonly string[],
 ): string[] {
-  const names = [...new Set(['application', ...applications])]
+  const given = applications[0]?.startsWith('application') ? [] : ['application']
+  const names = [...new Set([...given, ...applications])]
   const lowestFirst = [...names]
   for (const profile of profiles) {
     for (const name of names) lowestFirst.push(`${name}-${profile}`)

@@ -1,3 +1,4 @@
+// The error type that carries its HTTP status and code.
 /**
  * An error with the HTTP answer it maps to. Messages name files, lines and request parts, never a
  * config value or a credential: they reach both the log and the response body.

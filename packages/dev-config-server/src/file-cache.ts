@@ -1,10 +1,11 @@
+// The parsed config files, kept while each file's stat stays the same, with every document's profile
+// gate read out.
 import { readFile, stat } from 'node:fs/promises'
 import { DevConfigError, isDevConfigError } from './errors.js'
-import { flattenDocument } from './flatten.js'
 import type { PropertyValue } from './flatten.js'
 import { parseConfigFile } from './parse.js'
 import type { FileFormat } from './parse.js'
-import { profileCondition } from './profiles.js'
+import { readGate } from './profiles.js'
 import type { ProfileCondition } from './profiles.js'
 
 /** Largest config file read, in bytes (the sidecar refuses larger documents anyway). */
@@ -14,8 +15,9 @@ export const MAX_FILE_BYTES = 4 * 1024 * 1024
 export interface LoadedDocument {
   /** The file's path below the config directory, plus `(document #n)` when it holds several. */
   readonly name: string
+  /** The document's properties, its profile gate left out. */
   readonly source: ReadonlyMap<string, PropertyValue>
-  /** The document's `spring.config.activate.on-profile`, or undefined when it applies always. */
+  /** The document's profile gate, or undefined when it applies always. */
   readonly onProfile: ProfileCondition | undefined
 }
 
@@ -86,9 +88,9 @@ async function read(
       `${where} is larger than ${MAX_FILE_BYTES} bytes`,
     )
   }
-  let text: string
+  let bytes: Buffer
   try {
-    text = await readFile(path, 'utf8')
+    bytes = await readFile(path)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     // Removed between the stat and the read: served as absent by the next request.
@@ -99,21 +101,13 @@ async function read(
     )
   }
   try {
-    const parsed = parseConfigFile(text, format, where)
-    const several = parsed.length > 1
-    const documents = parsed.map((document) => {
-      const name = documentName(where, document.index, several)
-      const source = flattenDocument(document.value, name)
-      return { name, source, onProfile: profileCondition(source, name) }
+    const documents = parseConfigFile(bytes, format, where).map(({ name, source }) => {
+      const gated = readGate(source, name)
+      return { name, source: gated.source, onProfile: gated.condition }
     })
     return { documents }
   } catch (error) {
     if (isDevConfigError(error)) return error
     throw error
   }
-}
-
-/** A file's name, with the document's position when it is not the file's only document. */
-export function documentName(where: string, index: number, several: boolean): string {
-  return several || index > 0 ? `${where} (document #${index})` : where
 }

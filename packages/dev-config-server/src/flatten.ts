@@ -1,3 +1,4 @@
+// Flattens a YAML or JSON document into Spring property form (`a.b.c`, `list[0]`).
 import { DevConfigError } from './errors.js'
 
 /** A value in a Spring property source: YAML and JSON scalars as written. */

@@ -1,3 +1,4 @@
+// The JSON-lines logger of the dev config server (the shared one, with its service name).
 import { createLogger as createJsonLogger } from '@sample/shared'
 import type { LogLevel, Logger } from '@sample/shared'
 

@@ -8,8 +8,8 @@ import { loadSettings } from './settings.js'
 const SHUTDOWN_DEADLINE_MS = 4500
 
 async function main(): Promise<number> {
-  const logger = createLogger()
   const { settings, problems, notices } = loadSettings(process.env, process.cwd())
+  const logger = createLogger({ level: settings.logLevel })
   if (problems.length > 0) {
     for (const problem of problems) logger.error('invalid setting', { problem })
     process.stderr.write(

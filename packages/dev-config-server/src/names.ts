@@ -1,3 +1,4 @@
+// Reads and checks the path parts of `GET /{application}/{profile}[/{label}]`.
 import { DevConfigError } from './errors.js'
 
 /**
@@ -17,7 +18,7 @@ export interface EnvironmentRequest {
   readonly applications: readonly string[]
   /** One or more profiles, in request order (the last one wins). */
   readonly profiles: readonly string[]
-  /** The label as requested, or null. */
+  /** The label with `(_)` turned into `/` (as Spring answers it), or null. */
   readonly label: string | null
   /** The label as a path of subdirectories below the config directory (empty without a label). */
   readonly labelPath: readonly string[]
@@ -34,7 +35,7 @@ export function parseEnvironmentRequest(
     return { applications, profiles, label: null, labelPath: [] }
   }
   const labelPath = label.split(LABEL_SLASH).map((part) => checkName(part, 'label'))
-  return { applications, profiles, label, labelPath }
+  return { applications, profiles, label: labelPath.join('/'), labelPath }
 }
 
 /** Splits a comma-separated list, trims each entry, drops empty ones and duplicates (first kept). */

@@ -1,39 +1,59 @@
+// Parses the bytes of a config file (YAML, JSON or .properties) into its documents, each named and
+// flattened into Spring property form.
 import { YAMLError, parseAllDocuments } from 'yaml'
 import { DevConfigError } from './errors.js'
-import { isPlainObject } from './flatten.js'
+import { flattenDocument, isPlainObject } from './flatten.js'
+import type { PropertyValue } from './flatten.js'
+import { parseProperties } from './properties.js'
 
-export type FileFormat = 'yaml' | 'json'
+export type FileFormat = 'yaml' | 'json' | 'properties'
 
 /** Most YAML aliases expanded in one file (alias bombs). */
 const MAX_YAML_ALIASES = 100
 
-/** One document of a config file: its position in the file and its top-level map. */
+/** One document of a config file, in Spring property form. */
 export interface ParsedDocument {
-  readonly index: number
-  readonly value: Readonly<Record<string, unknown>>
+  /** The file's path below the config directory, plus `(document #n)` when it holds several. */
+  readonly name: string
+  readonly source: ReadonlyMap<string, PropertyValue>
 }
 
 /**
- * Parses a config file into its documents (YAML may hold several, separated by `---`; JSON holds
- * one). Empty documents are skipped, as Spring skips them. A document that is not a map, a syntax
- * error, a duplicate key or an alias bomb is refused with a message naming the file and the line,
- * never quoting the content (it may hold secrets).
+ * Parses a config file into its documents: YAML may hold several, separated by `---`, and
+ * `.properties` too, separated by `#---` or `!---`; JSON holds one. YAML and JSON are read as
+ * UTF-8, `.properties` as ISO-8859-1 (as Spring reads them). Empty documents are dropped and the
+ * rest numbered from 0, as Spring does. A document that is not a map, a syntax error, a duplicate
+ * key or an alias bomb is refused with a message naming the file and the line, never quoting the
+ * content (it may hold secrets).
  */
-export function parseConfigFile(text: string, format: FileFormat, where: string): ParsedDocument[] {
-  const values = format === 'json' ? [parseJson(text, where)] : parseYaml(text, where)
-  const documents: ParsedDocument[] = []
-  values.forEach((value, index) => {
-    if (value === null || value === undefined) return
+export function parseConfigFile(
+  bytes: Buffer,
+  format: FileFormat,
+  where: string,
+): ParsedDocument[] {
+  if (format === 'properties') {
+    const documents = parseProperties(bytes.toString('latin1'), where)
+    return documents.map((source, index) => ({
+      name: documentName(where, index, documents.length),
+      source,
+    }))
+  }
+  const text = bytes.toString('utf8')
+  const values = (format === 'json' ? [parseJson(text, where)] : parseYaml(text, where)).filter(
+    (value) => value !== null && value !== undefined,
+  )
+  return values.map((value, index) => {
+    const name = documentName(where, index, values.length)
     if (!isPlainObject(value)) {
-      throw new DevConfigError(
-        500,
-        'invalid_config',
-        `${where}${values.length > 1 ? ` (document #${index})` : ''} must hold a map at the top level`,
-      )
+      throw new DevConfigError(500, 'invalid_config', `${name} must hold a map at the top level`)
     }
-    documents.push({ index, value })
+    return { name, source: flattenDocument(value, name) }
   })
-  return documents
+}
+
+/** A file's name, with the document's position when the file holds several documents. */
+export function documentName(where: string, index: number, count: number): string {
+  return count > 1 ? `${where} (document #${index})` : where
 }
 
 function parseJson(text: string, where: string): unknown {

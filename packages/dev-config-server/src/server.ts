@@ -1,3 +1,5 @@
+// The dev config server: the HTTP routes (environments, OAuth2 tokens, health), the listener and
+// the directory watcher.
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import { stat } from 'node:fs/promises'
@@ -12,6 +14,7 @@ import { createFileCache } from './file-cache.js'
 import { createLogger } from './logger.js'
 import type { Logger } from './logger.js'
 import { parseEnvironmentRequest } from './names.js'
+import { createRequestLog } from './request-log.js'
 import { createTokenIssuer, parseBasicAuthorization } from './tokens.js'
 import type { TokenIssuer } from './tokens.js'
 import { watchDirectory } from './watcher.js'
@@ -22,7 +25,7 @@ export { createLogger, silentLogger } from './logger.js'
 export type { LogFields, Logger, LogLevel } from './logger.js'
 
 export interface DevConfigServerOptions {
-  /** The directory of YAML/JSON config files (label subdirectories below it). */
+  /** The directory of YAML, .properties and JSON config files (label subdirectories below it). */
   readonly dir: string
   /** Port on `host`; 0 picks a free one. Default 8888. */
   readonly port?: number
@@ -152,21 +155,8 @@ function createApp({ dir, tokens, files, logger }: AppDeps): express.Express {
   app.disable('x-powered-by')
   app.disable('etag')
 
-  // One line per request: method, path (never the query or a header), status, duration.
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const started = performance.now()
-    res.on('finish', () => {
-      const version = res.getHeader('etag')
-      logger.info('request', {
-        method: req.method,
-        path: req.path.slice(0, 300),
-        status: res.statusCode,
-        ms: Math.round(performance.now() - started),
-        version: typeof version === 'string' ? version.slice(1, 13) : undefined,
-      })
-    })
-    next()
-  })
+  const requestLog = createRequestLog(logger)
+  app.use(requestLog.middleware)
 
   app.all('/actuator/health', (req: Request, res: Response) => {
     if (!READ_METHODS.has(req.method)) {
@@ -259,7 +249,10 @@ function createApp({ dir, tokens, files, logger }: AppDeps): express.Express {
     const environment = await buildEnvironment(dir, request, files)
     const etag = `"${environment.version}"`
     const headers = { etag, 'cache-control': 'no-cache' }
-    if (ifNoneMatchHits(req.headers['if-none-match'], etag)) {
+    const notModified = ifNoneMatchHits(req.headers['if-none-match'], etag)
+    const key = [request.applications.join(','), request.profiles.join(','), request.label ?? '']
+    requestLog.note(res, key.join('/'), environment.version, notModified)
+    if (notModified) {
       res.status(304).set(headers).end()
       return
     }

@@ -1,6 +1,7 @@
+// The process settings: every environment variable main.ts reads, checked, with its default.
 import { resolve } from 'node:path'
-import { createEnvReader, unknownNames } from '@sample/shared'
-import type { Env } from '@sample/shared'
+import { LOG_LEVELS, createEnvReader, unknownNames } from '@sample/shared'
+import type { Env, LogLevel } from '@sample/shared'
 
 /** Every variable the process reads, with its default (the README table follows this list). */
 export const SETTINGS = [
@@ -17,6 +18,11 @@ export const SETTINGS = [
     meaning: 'OAuth2 clients as id:secret,id2:secret2',
   },
   { name: 'DEV_CONFIG_TOKEN_TTL', default: '300', meaning: 'token lifetime in seconds' },
+  {
+    name: 'DEV_CONFIG_LOG_LEVEL',
+    default: 'info',
+    meaning: 'debug, info, warn or error (polls that change nothing log at debug)',
+  },
 ] as const
 
 export interface Settings {
@@ -25,6 +31,7 @@ export interface Settings {
   readonly dir: string
   readonly clients: Readonly<Record<string, string>>
   readonly tokenTtlSeconds: number
+  readonly logLevel: LogLevel
 }
 
 export interface LoadedSettings {
@@ -84,6 +91,8 @@ export function loadSettings(env: Env, cwd: string): LoadedSettings {
     })
   }
 
+  const logLevel = reader.oneOf('DEV_CONFIG_LOG_LEVEL', LOG_LEVELS, 'info')
+
   const notices = unknownNames(
     env,
     'DEV_CONFIG_',
@@ -97,6 +106,7 @@ export function loadSettings(env: Env, cwd: string): LoadedSettings {
       dir: resolve(cwd, reader.string('DEV_CONFIG_DIR') ?? 'samples/config'),
       clients: { ...clients },
       tokenTtlSeconds,
+      logLevel,
     },
     problems: reader.problems,
     notices,

@@ -1,3 +1,4 @@
+// OAuth2 client credentials: checking client_secret_basic, issuing and checking bearer tokens.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 
 /** Client credentials from an `Authorization: Basic` header (RFC 6749 §2.3.1). */

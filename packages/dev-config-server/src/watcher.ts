@@ -1,3 +1,4 @@
+// Watches the config directory and reports which files changed.
 import { relative } from 'node:path'
 import { watch } from 'chokidar'
 

@@ -1,3 +1,4 @@
+// Environments over HTTP: flattening, file names and precedence, labels, multi-document YAML.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../test-support/helpers.js'
 import { configNames } from '../src/environment.js'
@@ -60,6 +61,15 @@ describe('flattening into Spring property form', () => {
 })
 
 describe('config file names and precedence', () => {
+  // Where the order comes from: spring-cloud/spring-cloud-config, NativeEnvironmentRepository.java
+  // (getEnvironment) runs Spring Boot with spring.config.name=application,{application} (left as
+  // is when {application} starts with "application") and spring.profiles.active={profile}.
+  // spring-projects/spring-boot, StandardConfigDataLocationResolver.java then lists the files name
+  // by name in that order (getReferencesForDirectory), profile by profile for the profile-specific
+  // ones (getProfileSpecificReferences), and ConfigDataImporter.java (load) walks that list
+  // backwards, so the last name and the last profile win; profile-specific files come after (over)
+  // the plain ones. For the extensions of one name, the same resolver puts .properties over .yml
+  // over .yaml (getReferencesForConfigName).
   it('follows Spring: profile files over plain files, the last profile first, the app over application', () => {
     expect(configNames(['foo'], ['default'])).toEqual([
       'foo-default',
@@ -83,6 +93,36 @@ describe('config file names and precedence', () => {
       'bar',
       'foo',
       'application',
+    ])
+    expect(configNames(['foo', 'bar'], ['dev', 'db'])).toEqual([
+      'bar-db',
+      'foo-db',
+      'application-db',
+      'bar-dev',
+      'foo-dev',
+      'application-dev',
+      'bar',
+      'foo',
+      'application',
+    ])
+    expect(configNames(['foo', 'application'], ['dev'])).toEqual([
+      'foo-dev',
+      'application-dev',
+      'foo',
+      'application',
+    ])
+  })
+
+  it('leaves application* out for an application whose name starts with "application", as Spring does', () => {
+    expect(configNames(['applicationxyz'], ['dev'])).toEqual([
+      'applicationxyz-dev',
+      'applicationxyz',
+    ])
+    expect(configNames(['application-foo', 'bar'], ['dev'])).toEqual([
+      'bar-dev',
+      'application-foo-dev',
+      'bar',
+      'application-foo',
     ])
   })
 })
@@ -194,9 +234,10 @@ describe('GET /{application}/{profile}[/{label}]', () => {
       ['file:v2/foo-dev.yml', { who: 'v2-foo-dev' }],
       ['file:v2/application.yml', { who: 'v2' }],
     ])
-    // Spring Cloud Config's (_) stands for a slash in a label.
+    // Spring Cloud Config's (_) stands for a slash in a label; like Spring, the answer names the
+    // label with the slash (EnvironmentController normalizes it before the repository sees it).
     const nested = await environment('/foo/dev/release(_)1.0')
-    expect(nested.label).toBe('release(_)1.0')
+    expect(nested.label).toBe('release/1.0')
     expect(sourcesOf(nested)).toEqual([
       ['file:release/1.0/application.yml', { who: 'release-1.0' }],
     ])
@@ -215,6 +256,31 @@ describe('GET /{application}/{profile}[/{label}]', () => {
       'file:foo.json',
       'file:application.yml',
     ])
+  })
+
+  it('orders several applications and several profiles as Spring does, over HTTP', async () => {
+    // The expected order is derived in 'config file names and precedence' above.
+    await writeFiles(dir.path, {
+      'application-db.yml': 'who: application-db\n',
+      'foo-db.yml': 'who: foo-db\n',
+      'bar-db.properties': 'who=bar-db\n',
+      'bar-dev.yml': 'who: bar-dev\n',
+    })
+    const body = await environment('/foo,bar/dev,db')
+    expect(body).toMatchObject({ name: 'foo,bar', profiles: ['dev', 'db'] })
+    expect(body.propertySources.map((source) => source.name)).toEqual([
+      'file:bar-db.properties',
+      'file:foo-db.yml',
+      'file:application-db.yml',
+      'file:bar-dev.yml',
+      'file:foo-dev.json',
+      'file:application-dev.yml',
+      'file:bar.yml',
+      'file:foo.yml',
+      'file:foo.json',
+      'file:application.yml',
+    ])
+    expect(body.propertySources[0]?.source['who']).toBe('bar-db')
   })
 
   it('splits multi-document YAML, honouring spring.config.activate.on-profile', async () => {

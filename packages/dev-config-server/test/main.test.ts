@@ -1,3 +1,4 @@
+// The settings and the process (node dist/main.js).
 import { join, resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { cleanEnv, run, tempDir } from '../../../test-support/helpers.js'
@@ -18,6 +19,7 @@ describe('settings', () => {
       dir: '/work/samples/config',
       clients: {},
       tokenTtlSeconds: 300,
+      logLevel: 'info',
     })
   })
 
@@ -29,6 +31,7 @@ describe('settings', () => {
         DEV_CONFIG_DIR: 'config',
         DEV_CONFIG_CLIENTS: ' a:one , b:two:with:colons ,',
         DEV_CONFIG_TOKEN_TTL: '60',
+        DEV_CONFIG_LOG_LEVEL: 'debug',
       },
       '/work',
     )
@@ -39,6 +42,7 @@ describe('settings', () => {
       dir: '/work/config',
       clients: { a: 'one', b: 'two:with:colons' },
       tokenTtlSeconds: 60,
+      logLevel: 'debug',
     })
   })
 
@@ -49,6 +53,7 @@ describe('settings', () => {
         DEV_CONFIG_CLIENTS: 'good:x,just-a-secret-value,:nosecretid,dup:1,dup:2',
         DEV_CONFIG_TOKEN_TTL: '0',
         DEV_CONFIG_TOKEN_TIL: '5',
+        DEV_CONFIG_LOG_LEVEL: 'loud',
       },
       '/work',
     )
@@ -58,6 +63,7 @@ describe('settings', () => {
       expect.stringMatching(/^DEV_CONFIG_CLIENTS entry 2 must be id:secret/),
       expect.stringMatching(/^DEV_CONFIG_CLIENTS entry 3 must be id:secret/),
       'DEV_CONFIG_CLIENTS names client "dup" twice',
+      'DEV_CONFIG_LOG_LEVEL must be one of debug, info, warn, error (got "loud")',
     ])
     expect(problems.join('\n')).not.toContain('just-a-secret-value')
     expect(problems.join('\n')).not.toContain('nosecretid')
@@ -114,12 +120,22 @@ describe('node dist/main.js', () => {
       'file:demo-app-dev.yml',
       'file:application.yml',
     ])
+    // A poll that changes nothing is a debug line, left out at the default level (info).
+    const poll = await fetch(`${url}/demo-app/dev`, {
+      headers: {
+        authorization: `Bearer ${token.access_token}`,
+        'if-none-match': response.headers.get('etag')!,
+      },
+    })
+    expect(poll.status).toBe(304)
 
     expect(await process_.stop('SIGTERM')).toBe(0)
     const output = process_.output()
     for (const line of output.trim().split('\n'))
       expect(() => JSON.parse(line) as unknown).not.toThrow()
     expect(output).toContain(join(dir.path, 'config'))
+    expect(output).toContain('"status":200')
+    expect(output).not.toContain('"status":304')
     expect(output).not.toContain(secret)
     expect(output).not.toContain(token.access_token)
   })

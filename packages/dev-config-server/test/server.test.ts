@@ -1,3 +1,4 @@
+// The server itself: ETags and 304, the watcher, the request log, path checks, other routes.
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -123,6 +124,59 @@ describe('watching the directory', () => {
     })
     expect(server.log()).toContain('application.yml')
     expect(server.log()).not.toContain('green')
+  })
+})
+
+describe('the request log', () => {
+  interface RequestLine {
+    level: string
+    path: string
+    status: number
+  }
+  const requestLines = (): RequestLine[] =>
+    server
+      .log()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as RequestLine & { msg: string })
+      .filter((line) => line.msg === 'request')
+  /** Sends a request and waits for its log line (written when the answer has been sent). */
+  const logged = async (
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<[number, string]> => {
+    const before = requestLines().length
+    const response = await server.get(path, headers)
+    await response.arrayBuffer()
+    const line = await waitFor(() => requestLines()[before], { what: `the log line of ${path}` })
+    expect(line.path).toBe(path)
+    return [line.status, line.level]
+  }
+
+  it('logs an unchanged config answer at debug, a new or changed one at info, an error at warn', async () => {
+    const first = await server.get('/app/default')
+    const etag = first.headers.get('etag')!
+    await first.arrayBuffer()
+    await waitFor(() => requestLines()[0])
+    expect(requestLines().map((line) => [line.status, line.level])).toEqual([[200, 'info']])
+
+    // Polls that change nothing: a 304, or the same answer again.
+    expect(await logged('/app/default', { 'if-none-match': etag })).toEqual([304, 'debug'])
+    expect(await logged('/app/default')).toEqual([200, 'debug'])
+    // Another environment is news the first time, however many times /app/default was asked.
+    expect(await logged('/app/dev')).toEqual([200, 'info'])
+    expect(await logged('/app/dev')).toEqual([200, 'debug'])
+
+    await writeFile(join(root, 'application.yml'), 'color: green\n')
+    expect(await logged('/app/default')).toEqual([200, 'info'])
+    expect(await logged('/app/default')).toEqual([200, 'debug'])
+    // A client still holding the old ETag is told of a change.
+    expect(await logged('/app/default', { 'if-none-match': etag })).toEqual([200, 'info'])
+
+    expect(await logged('/app/default/nope')).toEqual([404, 'warn'])
+    expect(await logged('/app/default/nope')).toEqual([404, 'warn'])
+    await writeFile(join(root, 'application.yml'), 'color: [unclosed\n')
+    expect(await logged('/app/default')).toEqual([500, 'warn'])
   })
 })
 
