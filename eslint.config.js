@@ -11,7 +11,17 @@ const only = (library, where) => ({
 })
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', '.ci/node24/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'coverage/**',
+      '.ci/node24/**',
+      // Key files the workshop makes in the repository root (also in .gitignore, .prettierignore).
+      '*.jwks.json',
+      '**/*.private.jwks.json',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -35,21 +45,31 @@ export default tseslint.config(
   },
   {
     files: ['packages/demo-app/src/**/*.ts'],
-    ignores: [
-      'packages/demo-app/src/sidecar-client.ts',
-      'packages/demo-app/src/app.ts',
-      'packages/demo-app/src/page.ts',
-    ],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           paths: [
             only('got', 'src/sidecar-client.ts'),
-            only('express', 'src/app.ts and src/page.ts'),
+            only('express', 'the http files, src/app.ts and src/page/page.ts'),
           ],
         },
       ],
+    },
+  },
+  {
+    files: ['packages/demo-app/src/sidecar-client.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [only('express', 'the http files, src/app.ts and src/page/page.ts')] },
+      ],
+    },
+  },
+  {
+    files: ['packages/demo-app/src/app.ts', 'packages/demo-app/src/page/page.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [only('got', 'src/sidecar-client.ts')] }],
     },
   },
   {

@@ -1,5 +1,5 @@
 // Upstream cost of a fleet: many simulated sidecars polling the dev config server with conditional
-// requests and the sidecar's own jittered delay. Reports requests per second, body bytes per
+// requests and the sidecar's own delays (first-poll splay, then ±10% jitter). Reports requests per second, body bytes per
 // unchanged poll, and how evenly the polls spread over time.
 import { Agent, request } from 'node:http'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -38,7 +38,15 @@ function spread(times, fromMs, toMs, bucketMs) {
   return { maxOverMean: Math.max(...buckets) / mean, cv: sd / mean }
 }
 
-async function simulate({ url, sidecars, intervalMs, intervals, pollDelayMs, start }) {
+async function simulate({
+  url,
+  sidecars,
+  intervalMs,
+  intervals,
+  pollDelayMs,
+  splayDelayMs,
+  start,
+}) {
   const agent = new Agent({ keepAlive: true, maxSockets: 128 })
   const times = []
   let unchanged = 0
@@ -50,6 +58,7 @@ async function simulate({ url, sidecars, intervalMs, intervals, pollDelayMs, sta
   await Promise.all(
     Array.from({ length: sidecars }, async () => {
       let etag
+      let polls = 0
       let next = t0 + (start === 'spread' ? Math.random() * intervalMs : 0)
       while (next < end) {
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())))
@@ -62,7 +71,9 @@ async function simulate({ url, sidecars, intervalMs, intervals, pollDelayMs, sta
           changed += 1
           etag = answer.etag
         } else failed += 1
-        next += pollDelayMs(intervalMs)
+        // As the sidecar's refresher: the first poll after the first fetch is splayed over one
+        // interval, then every interval ±10%.
+        next += polls++ === 0 ? splayDelayMs(intervalMs) : pollDelayMs(intervalMs)
       }
     }),
   )
@@ -81,8 +92,8 @@ async function simulate({ url, sidecars, intervalMs, intervals, pollDelayMs, sta
 }
 
 export async function runFleetBench({ smoke, print }) {
-  const { pollDelayMs } = await import(
-    join(root, 'packages', 'config-sidecar', 'dist', 'backoff.js')
+  const { pollDelayMs, splayDelayMs } = await import(
+    join(root, 'packages', 'config-sidecar', 'dist', 'refresh', 'backoff.js')
   )
   const dir = await mkdtemp(join(tmpdir(), 'fleet-'))
   await writeFile(
@@ -101,7 +112,15 @@ export async function runFleetBench({ smoke, print }) {
     const intervals = smoke ? 2 : 4
     const rows = []
     for (const start of ['spread', 'together']) {
-      const result = await simulate({ url, sidecars, intervalMs, intervals, pollDelayMs, start })
+      const result = await simulate({
+        url,
+        sidecars,
+        intervalMs,
+        intervals,
+        pollDelayMs,
+        splayDelayMs,
+        start,
+      })
       rows.push([
         start === 'spread' ? 'start spread over one interval' : 'all start at once (fleet restart)',
         fixed(result.rps, 0),

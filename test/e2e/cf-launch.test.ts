@@ -61,6 +61,7 @@ async function launch(order: 'app first' | 'sidecar first') {
     PORT: String(appPort),
     MEMORY_LIMIT: entry.memory.replace(/M$/, 'm'),
     TMPDIR: dir.path,
+    XDG_RUNTIME_DIR: dir.path,
     VCAP_APPLICATION: JSON.stringify({
       application_name: entry.name,
       application_id: 'b9a5d3b0',
@@ -128,7 +129,9 @@ describe.each(['app first', 'sidecar first'] as const)('a Cloud Foundry launch, 
       { timeoutMs: 10_000, what: 'config through the app' },
     )
     expect(config.greeting).toBe('Hello from the config sidecar')
-    expect(config.database.password).toBe('demo-db-password (demo only)')
+    // The app's public /config is the redacted view: the secret was decrypted (else no config
+    // would be served) but is not handed out.
+    expect(config.database.password).toBe('[redacted]')
     expect(sidecar.output()).toContain('"source":"http://127.0.0.1:')
     // The Spring coordinates come from VCAP_APPLICATION's name and the default profile.
     expect(upstream.output()).toContain(`"path":"/${appName}/default"`)

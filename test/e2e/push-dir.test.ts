@@ -34,6 +34,8 @@ beforeAll(async () => {
     PORT: String(appPort),
     CONFIG_SERVER_PORT: String(sidecarPort),
     TMPDIR: dir.path,
+    // The generated token goes to the user's private directory: here, the test's own.
+    XDG_RUNTIME_DIR: dir.path,
     CONFIG_CACHE_DIR: join(dir.path, 'cache'),
   })
   // `exec` so that SIGTERM reaches node, as with the manifest's direct `node` commands.

@@ -217,7 +217,8 @@ describe.concurrent('processes', () => {
       expect(early.ms).toBeLessThan(2000)
       expect((await http(`${app.url}/readyz`)).status).toBe(503)
 
-      // The sidecar makes its token and writes it to $TMPDIR; the app finds it with no setting.
+      // The sidecar makes its token and writes it to $XDG_RUNTIME_DIR; the app finds it there with no
+      // setting.
       const sidecarEnv = {
         CONFIG_SOURCE: `file:${join(appDir, 'app.json')}`,
         CONFIG_CACHE_DIR: join(appDir, 'cache'),

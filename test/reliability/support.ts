@@ -146,6 +146,7 @@ export async function startSidecar(
     cwd: dir,
     env: cleanEnv({
       TMPDIR: dir,
+      XDG_RUNTIME_DIR: dir,
       CONFIG_SERVER_PORT: String(port),
       CONFIG_SIDECAR_TOKEN: token,
       CONFIG_CACHE_DIR: cacheDir,
@@ -205,6 +206,7 @@ export async function startApp(
     cwd: dir,
     env: cleanEnv({
       TMPDIR: dir,
+      XDG_RUNTIME_DIR: dir,
       PORT: String(port),
       CONFIG_SERVER_PORT: String(sidecarPort),
       ...env,

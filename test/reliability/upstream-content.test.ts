@@ -18,8 +18,8 @@ import {
   tamper,
   withHeader,
   headerOf,
-} from '../../packages/config-sidecar/test/crypto/support.js'
-import type { TestKey } from '../../packages/config-sidecar/test/crypto/support.js'
+} from '../../packages/config-sidecar/test/document/crypto/support.js'
+import type { TestKey } from '../../packages/config-sidecar/test/document/crypto/support.js'
 import {
   errorCode,
   expectNoSecrets,

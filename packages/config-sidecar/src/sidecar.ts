@@ -1,11 +1,13 @@
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { dirname } from 'node:path'
 import { createConfigRoute } from './http/config-route.js'
 import { createBearerCheck } from './http/guards.js'
 import { createHealthListener, createRequestListener } from './http/server.js'
 import { resolveLocalToken } from './http/local-token.js'
 import { createLogger } from './support/logger.js'
+import { ensurePrivateDir } from './support/private-dir.js'
 import type { Logger } from './support/logger.js'
 import { createMetrics } from './http/metrics.js'
 import { createRefresher } from './refresh/refresher.js'
@@ -87,9 +89,16 @@ export async function createSidecar(
     store,
     refresher,
     async start() {
+      // The default cache directory is the user's alone, like the token's: a directory another
+      // user made first could hold a planted snapshot.
+      if (settings.cacheDirIsDefault) {
+        await ensurePrivateDir(dirname(settings.cacheDir), 'the private directory')
+        await ensurePrivateDir(settings.cacheDir, 'the cache directory (CONFIG_CACHE_DIR)')
+      }
       // A snapshot from an earlier run is served from the first request on.
       await refresher.restore()
-      const token = await resolveLocalToken(settings.localAuth)
+      const local = await resolveLocalToken(settings.localAuth)
+      const { token } = local
       const listener = createRequestListener({
         store,
         refresher,
@@ -110,6 +119,8 @@ export async function createSidecar(
       })
       servers.push(server)
       const port = await listen(server, settings.port, options.host ?? '127.0.0.1')
+      // Only once bound: a second sidecar that fails to bind leaves the running pair's token alone.
+      await local.publish()
 
       let healthPort: number | undefined
       if (settings.healthPort !== undefined) {
@@ -124,7 +135,7 @@ export async function createSidecar(
         source: source.display,
         keys: decryptor?.keyIds.join(',') ?? null,
         localAuth:
-          settings.localAuth.kind === 'file'
+          settings.localAuth.kind === 'file' || settings.localAuth.kind === 'generated'
             ? `token file ${settings.localAuth.path}`
             : settings.localAuth.kind,
       })

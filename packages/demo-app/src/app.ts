@@ -1,96 +1,74 @@
+// THE ARTICLE'S APP. `GET /config` below is the 15-line Ruby handler of the 2019 Cloud Foundry
+// sidecar post, in TypeScript: ask the sidecar beside it for the config, log two lines, answer.
+// Holds: the express app: GET /config, /livez, /readyz, the headers of every answer, the 404.
+//   The live page is in ./page/; how the app itself reads a secret is in ./use-a-secret.ts.
+// May import: express, @sample/shared, and types from ./sidecar-client.js, ./sidecar-state.js and
+//   ./page/page.js. Never got (only ./sidecar-client.ts talks HTTP to the sidecar).
 import express from 'express'
 import type { Request, Response } from 'express'
 import { errorBody } from '@sample/shared'
-import type { ErrorCode } from '@sample/shared'
-import type { Logger } from './logger.js'
+import type { ErrorCode, Logger } from '@sample/shared'
 import type { SidecarAnswer, SidecarClient } from './sidecar-client.js'
+import type { SidecarState } from './sidecar-state.js'
+import type { Page } from './page/page.js'
 
 export interface AppDeps {
   readonly sidecar: SidecarClient
   readonly sidecarPort: number
+  readonly state: SidecarState
   readonly logger: Logger
-  /** Extra routes (the live page); mounted before the 404 handler. */
-  readonly mount?: (app: express.Express) => void
+  /** The live page (GET / and GET /events); without it the app serves the article's routes only. */
+  readonly page?: Page
 }
 
-/** Seconds a caller should wait before asking again when the sidecar cannot answer. */
-const RETRY_AFTER_SECONDS = 2
-const PASSED_HEADERS = ['etag', 'x-config-version', 'x-config-stale', 'age'] as const
+export function createApp({ sidecar, sidecarPort, state, logger, page }: AppDeps): express.Express {
+  const app = express().disable('x-powered-by').disable('etag')
+  app.use(everyAnswer)
 
-/**
- * The demo app: `GET /config` asks the sidecar for `/config/`, as in the original sample. When the
- * sidecar is down, slow or not ready, it answers 503 with Retry-After within 2 s, never an empty 200.
- */
-export function createApp(deps: AppDeps): express.Express {
-  const { sidecar, logger } = deps
-  const app = express()
-  app.disable('x-powered-by')
-  app.disable('etag')
-
+  // The article's handler. This port is public (a route in Cloud Foundry, a Service in Kubernetes),
+  // so it asks for the REDACTED view: every secret leaves as "[redacted]", never decrypted.
   app.get('/config', async (req: Request, res: Response) => {
-    logger.info(
-      `Sending a request to the config-server sidecar at localhost:${deps.sidecarPort}/config/`,
-    )
-    const conditional = req.headers['if-none-match']
-    let answer: SidecarAnswer
-    try {
-      answer = await sidecar.get(
-        '/config/',
-        typeof conditional === 'string' ? { 'if-none-match': conditional } : {},
+    const sidecarAt = `localhost:${sidecarPort}`
+    logger.info(`Sending a request to the config-server sidecar at ${sidecarAt}/config/`)
+    const answer = await sidecar
+      .get('/config/?redact', conditional(req))
+      .catch((error: unknown) =>
+        logger.warn('the sidecar did not answer', { reason: codeOf(error) }),
       )
-    } catch (error) {
-      const code = (error as { code?: unknown }).code
-      logger.warn('the sidecar did not answer', {
-        reason: typeof code === 'string' ? code : 'error',
-      })
-      unavailable(
+    if (answer === undefined) {
+      return unavailable(
         res,
         'ERR_SIDECAR_UNAVAILABLE',
-        `the config sidecar at localhost:${deps.sidecarPort} did not answer`,
+        `the config sidecar at ${sidecarAt} did not answer`,
       )
-      return
     }
-    if (answer.status === 304) {
-      passHeaders(answer, res)
-      res.status(304).end()
-      return
-    }
+    if (answer.status === 304) return passOn(answer, res, 304)
     if (answer.status !== 200 || answer.body.length === 0) {
       logger.warn('the sidecar could not give the config', { status: answer.status })
-      unavailable(res, 'ERR_SIDECAR_NOT_READY', `the config sidecar answered HTTP ${answer.status}`)
-      return
+      return unavailable(
+        res,
+        'ERR_SIDECAR_NOT_READY',
+        `the config sidecar answered HTTP ${answer.status}`,
+      )
     }
-    logger.info(
-      `Received config version ${String(answer.headers['x-config-version'])} from the sidecar`,
-      {
-        stale: answer.headers['x-config-stale'] === 'true',
-        bytes: answer.body.length,
-      },
-    )
-    passHeaders(answer, res)
-    res.writeHead(200, {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'no-store',
-      'content-length': answer.body.length,
+    const version = String(answer.headers['x-config-version'])
+    const stale = answer.headers['x-config-stale'] === 'true'
+    logger.info(`Received config version ${version} from the sidecar`, {
+      stale,
+      bytes: answer.body.length,
     })
-    res.end(answer.body)
+    passOn(answer, res, 200)
   })
 
   app.get('/livez', (_req: Request, res: Response) => {
     res.json({ status: 'alive' })
   })
-
   app.get('/readyz', async (_req: Request, res: Response) => {
-    const ready = await sidecar.get('/readyz').then(
-      (answer) => answer.status === 200,
-      () => false,
-    )
-    res
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? 'ready' : 'not-ready', sidecar: ready ? 'ready' : 'not ready' })
+    const ready = await state.ready().catch(() => false)
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready' })
   })
 
-  deps.mount?.(app)
+  if (page !== undefined) app.use(page.router)
 
   app.use((_req: Request, res: Response) => {
     res
@@ -98,24 +76,55 @@ export function createApp(deps: AppDeps): express.Express {
       .type('application/json')
       .send(errorBody('ERR_NOT_FOUND', 'no such route: see /, /config, /livez, /readyz'))
   })
-
   return app
 }
 
-function passHeaders(answer: SidecarAnswer, res: Response): void {
+/** Seconds a caller should wait before asking again when the sidecar cannot answer. */
+const RETRY_AFTER_SECONDS = 2
+/** The sidecar's config headers, passed on as they are (SPEC.md: What it serves). */
+const PASSED_HEADERS = ['etag', 'x-config-version', 'x-config-stale', 'age'] as const
+
+/** The caller's If-None-Match, passed on: the sidecar answers 304 while the view is unchanged. */
+function conditional(req: Request): Record<string, string> {
+  const etag = req.headers['if-none-match']
+  return etag === undefined ? {} : { 'if-none-match': etag }
+}
+
+/** On every answer, errors included: browsers must not guess a type other than the one sent. */
+function everyAnswer(_req: Request, res: Response, next: () => void): void {
+  res.setHeader('x-content-type-options', 'nosniff')
+  next()
+}
+
+/** Answers with the sidecar's answer: its config headers, and for a 200 its JSON body. */
+function passOn(answer: SidecarAnswer, res: Response, status: 200 | 304): void {
   for (const name of PASSED_HEADERS) {
     const value = answer.headers[name]
     if (typeof value === 'string') res.setHeader(name, value)
   }
+  if (status === 304) {
+    res.writeHead(304, { 'cache-control': 'no-store' }).end()
+    return
+  }
+  res.writeHead(200, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': answer.body.length,
+  })
+  res.end(answer.body)
 }
 
+/** 503 with Retry-After and a JSON error: never a hang, never an empty 200. */
 function unavailable(res: Response, code: ErrorCode, message: string): void {
   res
     .status(503)
-    .set({
-      'retry-after': String(RETRY_AFTER_SECONDS),
-      'cache-control': 'no-store',
-      'content-type': 'application/json; charset=utf-8',
-    })
+    .set({ 'retry-after': String(RETRY_AFTER_SECONDS), 'cache-control': 'no-store' })
+    .type('application/json; charset=utf-8')
     .send(errorBody(code, message))
+}
+
+/** A network error's code (ECONNREFUSED, ETIMEDOUT…), never its message. */
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown }).code
+  return typeof code === 'string' ? code : 'error'
 }

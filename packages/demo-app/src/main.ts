@@ -1,11 +1,16 @@
-// The process boundary: reads the environment, starts the app, stops on SIGTERM.
+// The process: reads the environment, wires the parts together, listens on PORT, stops on SIGTERM.
+// Holds: start-up only. The article's GET /config is in ./app.ts, the live page in ./page/.
+// May import: node built-ins, @sample/shared and every module of this package. Never express or
+//   got directly.
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
+import { createLogger } from '@sample/shared'
 import { createApp } from './app.js'
-import { createLogger } from './logger.js'
-import { mountPage } from './page.js'
+import { createPage } from './page/page.js'
 import { AppConfigError, loadAppSettings } from './settings.js'
 import { createSidecarClient } from './sidecar-client.js'
+import { createSidecarState } from './sidecar-state.js'
+import { readSecretAtStart } from './use-a-secret.js'
 
 const logger = createLogger()
 let settings
@@ -20,14 +25,10 @@ try {
 }
 
 const sidecar = createSidecarClient(settings.sidecarUrl, settings.token)
-const page = mountPage({ sidecar, logger })
+const state = createSidecarState(sidecar, logger)
+const page = createPage({ sidecar, state, logger })
 const server = createServer(
-  createApp({
-    sidecar,
-    sidecarPort: settings.sidecarPort,
-    logger,
-    mount: (app) => page.mount(app),
-  }),
+  createApp({ sidecar, sidecarPort: settings.sidecarPort, state, logger, page }),
 )
 server.listen(settings.port, () => {
   logger.info('demo app listening', {
@@ -36,8 +37,22 @@ server.listen(settings.port, () => {
   })
 })
 
+// The app's own use of a secret (see ./use-a-secret.ts). A real app hands the password to its
+// database driver here, e.g. `new pg.Pool({ user, password })`. The demo has no database: the
+// value stays in this object, in this process; no route serves it and no log line shows it.
+const database: { password?: string } = {}
+const secret = readSecretAtStart({
+  sidecar,
+  logger,
+  key: 'database.password',
+  use: (password) => {
+    database.password = password
+  },
+})
+
 const stop = (signal: string): void => {
   logger.info('stopping', { signal })
+  secret.stop()
   page.close()
   server.close(() => process.exit(0))
   server.closeIdleConnections()

@@ -1,4 +1,6 @@
-import { createEnvReader, defaultTokenPath } from '@sample/shared'
+// The app's settings, from the environment: PORT, and the sidecar's port and token settings.
+// Holds: loadAppSettings, AppConfigError. May import: @sample/shared. Never express, never got.
+import { createEnvReader, defaultTokenPath, privateDir } from '@sample/shared'
 import type { Env, ValueRef } from '@sample/shared'
 
 export interface AppSettings {
@@ -26,7 +28,10 @@ export class AppConfigError extends Error {
  * CONFIG_SIDECAR_AUTH, which the app shares with the sidecar beside it. With no token set, the app
  * reads the file the sidecar writes (see @sample/shared defaultTokenPath).
  */
-export function loadAppSettings(env: Env, context: { tmpDir: string }): AppSettings {
+export function loadAppSettings(
+  env: Env,
+  context: { tmpDir: string; uid?: number | undefined },
+): AppSettings {
   const read = createEnvReader(env)
   const port = read.port('PORT', 8080)
   const sidecarPort = read.port('CONFIG_SERVER_PORT', 8082)
@@ -36,6 +41,12 @@ export function loadAppSettings(env: Env, context: { tmpDir: string }): AppSetti
   const token: ValueRef | undefined =
     auth === 'none'
       ? undefined
-      : (explicit ?? { kind: 'file', path: defaultTokenPath(context.tmpDir, sidecarPort) })
+      : (explicit ?? {
+          kind: 'file',
+          path: defaultTokenPath(
+            privateDir(env, context.tmpDir, context.uid ?? process.getuid?.() ?? 0),
+            sidecarPort,
+          ),
+        })
   return { port, sidecarPort, sidecarUrl: `http://127.0.0.1:${sidecarPort}`, token }
 }

@@ -1,3 +1,6 @@
+// The app's only HTTP client for the sidecar beside it, on 127.0.0.1:$CONFIG_SERVER_PORT.
+// Holds: GET with the token (read again after a 401), and opening an event stream.
+// May import: got (here only), node built-ins, @sample/shared. Never express.
 import { Agent } from 'node:http'
 import { readFile } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
@@ -17,7 +20,8 @@ export interface SidecarClient {
   get(path: string, headers?: Record<string, string>): Promise<SidecarAnswer>
   /**
    * Opens a Server-Sent Events stream (e.g. `/config/?redact`). Resolves once the sidecar answered
-   * 200; rejects on any other answer or when it does not answer in time.
+   * 200 with `text/event-stream`; rejects on any other answer (a sidecar without streams, like the
+   * original Go sample's, answers plain JSON) or when it does not answer in time.
    */
   openStream(path: string): Promise<Readable>
   readonly baseUrl: string
@@ -70,17 +74,26 @@ export function createSidecarClient(
       timeout: { response: SIDECAR_TIMEOUT_MS },
     })
     return new Promise((resolve, reject) => {
-      source.once('response', (response: { statusCode: number }) => {
-        if (response.statusCode === 200) resolve(source)
-        else {
-          source.destroy()
-          reject(
-            Object.assign(new Error(`the sidecar answered HTTP ${response.statusCode}`), {
-              status: response.statusCode,
-            }),
+      source.once(
+        'response',
+        (response: { statusCode: number; headers: Record<string, unknown> }) => {
+          const type = response.headers['content-type']
+          if (
+            response.statusCode === 200 &&
+            typeof type === 'string' &&
+            type.startsWith('text/event-stream')
           )
-        }
-      })
+            resolve(source)
+          else {
+            source.destroy()
+            reject(
+              Object.assign(new Error(`the sidecar answered HTTP ${response.statusCode}`), {
+                status: response.statusCode,
+              }),
+            )
+          }
+        },
+      )
       source.once('error', reject)
     })
   }

@@ -1,79 +1,63 @@
-import { createServer } from 'node:http'
-import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+// The article's GET /config and the probes, against a fake sidecar on a real port.
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { freePort, tempDir } from '../../../test-support/helpers.js'
-import { createApp } from '../src/app.js'
-import { createLogger } from '../src/logger.js'
-import { createSidecarClient } from '../src/sidecar-client.js'
+import { fakeSidecar, listen, onCleanup, parsed, startApp } from './demo-support.js'
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void
-
-const closers: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close()
-})
-
-async function listen(handler: Handler): Promise<{ server: Server; port: number }> {
-  const server = createServer(handler)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  closers.push(
-    () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  )
-  return { server, port: (server.address() as AddressInfo).port }
-}
-
-/** The demo app in process, talking to a sidecar on `sidecarPort`; returns its URL and log lines. */
-async function startApp(
-  sidecarPort: number,
-  token?: { kind: 'file'; path: string } | { kind: 'inline'; value: string },
-) {
-  const logs: string[] = []
-  const sidecar = createSidecarClient(`http://127.0.0.1:${sidecarPort}`, token)
-  const app = createApp({
-    sidecar,
-    sidecarPort,
-    logger: createLogger({ write: (line) => logs.push(line) }),
-  })
-  const { port } = await listen(app)
-  return { url: `http://127.0.0.1:${port}`, logs }
-}
-
-const CONFIG = JSON.stringify({ greeting: 'hi', secret: 'not-for-logs-42' })
+const REDACTED = { greeting: 'hi', secret: '[redacted]' }
+const FULL_BODY = JSON.stringify({ greeting: 'hi', secret: 'fixture-value-42' })
 
 describe('GET /config', () => {
-  it('answers the sidecar /config/ JSON with its headers and logs the article lines, never the body', async () => {
+  it("answers the sidecar's REDACTED view with its headers, and logs the article's lines, never the body", async () => {
     const seen: { url: string | undefined; authorization: string | undefined }[] = []
     const sidecar = await listen((req, res) => {
       seen.push({ url: req.url, authorization: req.headers.authorization })
+      const redact = req.url?.includes('?redact') === true
       res.writeHead(200, {
         'content-type': 'application/json',
-        etag: '"abc"',
+        etag: redact ? '"redacted-abc"' : '"full-abc"',
         'x-config-version': 'v7',
         'x-config-stale': 'false',
         age: '3',
       })
-      res.end(CONFIG)
+      res.end(redact ? JSON.stringify(REDACTED) : FULL_BODY)
     })
-    const app = await startApp(sidecar.port, { kind: 'inline', value: 'token-1234567890abcdef' })
+    const app = await startApp(sidecar.port, {
+      token: { kind: 'inline', value: 'token-1234567890abcdef' },
+    })
     const response = await fetch(`${app.url}/config`)
     expect(response.status).toBe(200)
-    expect(await response.text()).toBe(CONFIG)
+    const text = await response.text()
+    expect(JSON.parse(text)).toEqual(REDACTED)
+    expect(text).not.toContain('fixture-value-42')
     expect(response.headers.get('x-config-version')).toBe('v7')
-    expect(response.headers.get('etag')).toBe('"abc"')
-    expect(seen).toEqual([{ url: '/config/', authorization: 'Bearer token-1234567890abcdef' }])
-    const lines = app.logs.map((line) => JSON.parse(line) as { msg: string })
-    expect(lines[0]!.msg).toBe(
+    expect(response.headers.get('etag')).toBe('"redacted-abc"')
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8')
+    expect(seen).toEqual([
+      { url: '/config/?redact', authorization: 'Bearer token-1234567890abcdef' },
+    ])
+    const lines = parsed(app.logs)
+    expect(lines[0]!['msg']).toBe(
       `Sending a request to the config-server sidecar at localhost:${sidecar.port}/config/`,
     )
-    expect(lines[1]!.msg).toBe('Received config version v7 from the sidecar')
-    expect(app.logs.join('\n')).not.toContain('not-for-logs-42')
+    expect(lines[1]!['msg']).toBe('Received config version v7 from the sidecar')
+    expect(app.logs.join('\n')).not.toContain('fixture-value-42')
+    expect(app.logs.join('\n')).not.toContain('[redacted]')
+  })
+
+  it('passes If-None-Match to the redacted view and answers 304 while unchanged', async () => {
+    const sidecar = await fakeSidecar()
+    const app = await startApp(sidecar.port)
+    const first = await fetch(`${app.url}/config`)
+    const etag = first.headers.get('etag')!
+    expect(etag).toBe('"redacted-v1"')
+    const again = await fetch(`${app.url}/config`, { headers: { 'if-none-match': etag } })
+    expect(again.status).toBe(304)
+    expect(sidecar.seen.map((request) => request.url)).toEqual([
+      '/config/?redact',
+      '/config/?redact',
+    ])
   })
 
   it('answers 503 with Retry-After within 2 s when the sidecar is down', async () => {
@@ -111,7 +95,7 @@ describe('GET /config', () => {
 
   it('reads the token file again after a 401 (the sidecar restarted with a new token)', async () => {
     const dir = await tempDir()
-    closers.push(dir.remove)
+    onCleanup(dir.remove)
     const tokenFile = join(dir.path, 'token')
     await writeFile(tokenFile, 'old-token-0123456789abcdef\n')
     const sidecar = await listen((req, res) => {
@@ -119,12 +103,37 @@ describe('GET /config', () => {
         res.writeHead(401).end()
         return
       }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(CONFIG)
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(REDACTED))
     })
-    const app = await startApp(sidecar.port, { kind: 'file', path: tokenFile })
+    const app = await startApp(sidecar.port, { token: { kind: 'file', path: tokenFile } })
     expect((await fetch(`${app.url}/config`)).status).toBe(503)
     await writeFile(tokenFile, 'new-token-0123456789abcdef\n')
     expect((await fetch(`${app.url}/config`)).status).toBe(200)
+  })
+})
+
+describe('headers', () => {
+  it('sends X-Content-Type-Options: nosniff on every answer, errors included', async () => {
+    const sidecar = await fakeSidecar()
+    const app = await startApp(sidecar.port)
+    const down = await startApp(await freePort())
+    for (const url of [
+      `${app.url}/config`,
+      `${down.url}/config`,
+      `${app.url}/`,
+      `${app.url}/livez`,
+      `${app.url}/readyz`,
+      `${down.url}/readyz`,
+      `${app.url}/no-such-route`,
+    ]) {
+      const response = await fetch(url)
+      await response.arrayBuffer()
+      expect(response.headers.get('x-content-type-options'), url).toBe('nosniff')
+    }
+    const controller = new AbortController()
+    const events = await fetch(`${app.url}/events`, { signal: controller.signal })
+    expect(events.headers.get('x-content-type-options')).toBe('nosniff')
+    controller.abort()
   })
 })
 
@@ -139,5 +148,22 @@ describe('probes', () => {
     expect((await fetch(`${app.url}/readyz`)).status).toBe(503)
     ready = true
     expect((await fetch(`${app.url}/readyz`)).status).toBe(200)
+  })
+
+  it("becomes ready beside a sidecar with no /readyz (the original Go sample's) once /config/ answers 200, and says so once", async () => {
+    const sidecar = await fakeSidecar({
+      full: undefined,
+      redacted: undefined,
+      missing: new Set(['/readyz', '/status', '/livez']),
+    })
+    const app = await startApp(sidecar.port)
+    expect((await fetch(`${app.url}/readyz`)).status).toBe(503)
+    sidecar.state.full = { greeting: 'from the Go sample' }
+    sidecar.state.redacted = { greeting: 'from the Go sample' }
+    expect((await fetch(`${app.url}/readyz`)).status).toBe(200)
+    expect((await fetch(`${app.url}/readyz`)).status).toBe(200)
+    const notes = parsed(app.logs).filter((line) => String(line['msg']).includes('/readyz'))
+    expect(notes).toHaveLength(1)
+    expect(String(notes[0]!['msg'])).toMatch(/no \/readyz.*\/config\/ answers 200/)
   })
 })

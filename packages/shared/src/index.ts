@@ -11,7 +11,7 @@ export {
   statusOf,
 } from './http-contract.js'
 export type { ErrorBody, ErrorCode } from './http-contract.js'
-export { bearer, defaultTokenPath } from './token.js'
+export { bearer, defaultTokenPath, privateDir } from './token.js'
 export { LOG_LEVELS, createLogger, silentLogger } from './logger.js'
 export type { LogFields, LogLevel, Logger } from './logger.js'
 export {

@@ -1,13 +1,23 @@
 import { join } from 'node:path'
+import type { Env } from './env.js'
 
 /**
- * Where the sidecar writes the token it makes when `CONFIG_SIDECAR_TOKEN` is unset, and where the
- * app beside it reads it: a file named after the sidecar's port in the shared temp directory. In
- * Cloud Foundry both processes share the container's file system and environment, so both compute
- * the same path with no setting at all.
+ * The directory of the current user's alone where the sidecar writes the token it makes (and keeps
+ * its snapshot unless `CONFIG_CACHE_DIR` says otherwise): `$XDG_RUNTIME_DIR` when set, else
+ * `<tmpdir>/config-sidecar-<uid>`, which the sidecar makes with mode 0700. In Cloud Foundry and
+ * Kubernetes both processes of the pair run as the same user with the same environment, so both
+ * compute the same path with no setting at all.
  */
-export function defaultTokenPath(tmpDir: string, port: number): string {
-  return join(tmpDir, `config-sidecar-${port}.token`)
+export function privateDir(env: Env, tmpDir: string, uid: number): string {
+  const runtime = env['XDG_RUNTIME_DIR']
+  return runtime !== undefined && runtime.startsWith('/')
+    ? runtime
+    : join(tmpDir, `config-sidecar-${uid}`)
+}
+
+/** Where the sidecar writes the token it makes, and where the app beside it reads it. */
+export function defaultTokenPath(dir: string, port: number): string {
+  return join(dir, `config-sidecar-${port}.token`)
 }
 
 /** The `Authorization` header value for a bearer token. */

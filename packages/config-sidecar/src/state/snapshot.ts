@@ -5,6 +5,9 @@ import { removeStaleTempFiles, writeFileAtomic } from '../support/atomic-file.js
 import { SidecarError } from '../support/errors.js'
 import type { RawConfig, RawDocument, Validators } from '../sources/source.js'
 
+/** Clock differences tolerated before a snapshot's mtime counts as in the future. */
+const FUTURE_TOLERANCE_MS = 5_000
+
 /** What the last-known-good file holds: the source's answer as it came (secrets still encrypted). */
 export interface Snapshot {
   readonly raw: RawConfig
@@ -85,7 +88,9 @@ export function createSnapshotStore(cacheDir: string, sourceDisplay: string): Sn
           contentHash: file.contentHash ?? undefined,
         },
         version: file.version ?? undefined,
-        confirmedAt: mtimeMs,
+        // A modification time in the future (a planted file, a clock step) counts as old: it
+        // must not make a snapshot look fresh and defeat CONFIG_MAX_STALENESS.
+        confirmedAt: mtimeMs > Date.now() + FUTURE_TOLERANCE_MS ? 0 : Math.min(mtimeMs, Date.now()),
       }
     },
     async write(raw, validators, version) {

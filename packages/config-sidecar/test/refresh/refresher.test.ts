@@ -201,4 +201,25 @@ describe('a snapshot restored in an outage', () => {
       await dir.remove()
     }
   })
+
+  it('counts a modification time in the future as old (a planted snapshot cannot look fresh)', async () => {
+    const dir = await tempDir()
+    try {
+      const snapshots = createSnapshotStore(dir.path, 'test:scripted')
+      await snapshots.write(
+        { documents: [{ body: Buffer.from('{"n":1}'), contentType: 'application/json' }] },
+        {},
+        'v1',
+      )
+      const tomorrow = new Date(Date.now() + 86_400_000)
+      await utimes(snapshots.path, tomorrow, tomorrow)
+      const { store, refresher } = setup([down()], { snapshots, maxStalenessMs: 600_000 })
+      await refresher.restore()
+      expect(store.current()?.document).toEqual({ n: 1 })
+      expect(store.tooStale()).toBe(true)
+      await refresher.stop()
+    } finally {
+      await dir.remove()
+    }
+  })
 })

@@ -1,8 +1,11 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SettingsError } from '@sample/shared'
 import { SETTINGS, loadSettings } from '../../src/settings/settings.js'
 
-const context = { tmpDir: '/tmp', cwd: '/srv/app' }
+const context = { tmpDir: '/tmp', cwd: '/srv/app', uid: 1000 }
 
 function problemsOf(env: Record<string, string>): readonly string[] {
   try {
@@ -25,9 +28,16 @@ describe('loadSettings', () => {
       source: { kind: 'file', path: '/srv/app/config.yaml' },
       pollIntervalMs: 30_000,
       maxStalenessMs: undefined,
-      cacheDir: '/tmp/config-sidecar-cache',
-      localAuth: { kind: 'file', path: '/tmp/config-sidecar-8082.token', generated: true },
+      cacheDir: '/tmp/config-sidecar-1000/config-sidecar-cache',
+      cacheDirIsDefault: true,
+      localAuth: {
+        kind: 'generated',
+        path: '/tmp/config-sidecar-1000/config-sidecar-8082.token',
+        dir: '/tmp/config-sidecar-1000',
+      },
       logLevel: 'info',
+      writeFiles: [],
+      onChange: undefined,
     })
     expect(notices).toEqual([])
   })
@@ -152,7 +162,8 @@ describe('loadSettings', () => {
     )
     expect(settings.source).toMatchObject({
       kind: 'http',
-      display: 'https://config.example.com/orders/cloud/release%2F1',
+      // A label with / is sent with (_) in its place, as Spring's client does.
+      display: 'https://config.example.com/orders/cloud/release(_)1',
       origin: 'VCAP_SERVICES',
       auth: {
         kind: 'client-credentials',
@@ -240,14 +251,102 @@ describe('loadSettings', () => {
     expect(
       loadSettings({ CONFIG_SOURCE: 'file:/c', CONFIG_SIDECAR_TOKEN: 'file:token' }, context)
         .settings.localAuth,
-    ).toEqual({
-      kind: 'file',
-      path: '/srv/app/token',
-      generated: false,
-    })
+    ).toEqual({ kind: 'file', path: '/srv/app/token' })
     const off = loadSettings({ CONFIG_SOURCE: 'file:/c', CONFIG_SIDECAR_AUTH: 'none' }, context)
     expect(off.settings.localAuth).toEqual({ kind: 'none' })
     expect(off.notices.join()).toMatch(/only for local experiments/)
+  })
+
+  it('puts the token and the cache in $XDG_RUNTIME_DIR when it is set', () => {
+    const { settings } = loadSettings(
+      { CONFIG_SOURCE: 'file:/c', XDG_RUNTIME_DIR: '/run/user/1000' },
+      context,
+    )
+    expect(settings.localAuth).toEqual({
+      kind: 'generated',
+      path: '/run/user/1000/config-sidecar-8082.token',
+      dir: '/run/user/1000',
+    })
+    expect(settings.cacheDir).toBe('/run/user/1000/config-sidecar-cache')
+    const explicit = loadSettings({ CONFIG_SOURCE: 'file:/c', CONFIG_CACHE_DIR: 'cache' }, context)
+    expect(explicit.settings).toMatchObject({
+      cacheDir: '/srv/app/cache',
+      cacheDirIsDefault: false,
+    })
+  })
+
+  it('says "did you mean" for a misspelt setting', () => {
+    const { notices } = loadSettings(
+      { CONFIG_SOURCE: 'file:/c', CONFIG_POLL_INTERVALL: '5s', CONFIG_SOMETHING_ELSE: '1' },
+      context,
+    )
+    expect(notices).toContain(
+      'CONFIG_POLL_INTERVALL is not a known setting and is ignored: did you mean CONFIG_POLL_INTERVAL?',
+    )
+    expect(notices.find((notice) => notice.startsWith('CONFIG_SOMETHING_ELSE'))).toMatch(
+      /is not a known setting and is ignored \(known: CONFIG_SERVER_PORT, /,
+    )
+  })
+
+  it('warns when upstream credentials would travel over plain http:// to another host', () => {
+    const warned = (env: Record<string, string>): string[] =>
+      loadSettings(env, context).notices.filter((notice) => notice.includes('plain http://'))
+    expect(
+      warned({ CONFIG_SOURCE: 'http://config.example.com/app/default', CONFIG_BEARER_TOKEN: 't' }),
+    ).toEqual(['the bearer token is sent over plain http:// to config.example.com: use https://'])
+    expect(
+      warned({
+        CONFIG_SOURCE: 'https://config.example.com/app/default',
+        CONFIG_CLIENT_ID: 'id',
+        CONFIG_CLIENT_SECRET: 'secret',
+        CONFIG_TOKEN_URL: 'http://uaa.example.com/oauth/token',
+      }),
+    ).toEqual([
+      'the OAuth2 client secret is sent over plain http:// to uaa.example.com: use https://',
+    ])
+    expect(
+      warned({ CONFIG_SOURCE: 'http://127.0.0.1:8888/app/default', CONFIG_BEARER_TOKEN: 't' }),
+    ).toEqual([])
+    expect(warned({ CONFIG_SOURCE: 'http://config.example.com/app/default' })).toEqual([])
+  })
+
+  it('reads CONFIG_WRITE_FILE and CONFIG_ON_CHANGE, one clear line per bad path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'write-file-settings-'))
+    try {
+      const { settings } = loadSettings(
+        {
+          CONFIG_SOURCE: 'file:/c',
+          CONFIG_WRITE_FILE: `${dir}/app.properties, ${dir}/app.env,${dir}/app.flat.json,${dir}/a.json,${dir}/a.yml`,
+          CONFIG_ON_CHANGE: 'kill -HUP 1',
+        },
+        context,
+      )
+      expect(settings.writeFiles).toEqual([
+        { path: `${dir}/app.properties`, format: 'properties' },
+        { path: `${dir}/app.env`, format: 'env' },
+        { path: `${dir}/app.flat.json`, format: 'flat' },
+        { path: `${dir}/a.json`, format: 'json' },
+        { path: `${dir}/a.yml`, format: 'yaml' },
+      ])
+      expect(settings.onChange).toBe('kill -HUP 1')
+      expect(
+        problemsOf({
+          CONFIG_SOURCE: 'file:/c',
+          CONFIG_WRITE_FILE: `${dir}/app.txt,${dir}/missing/app.json,${dir},${dir}/a.env,${dir}/a.env`,
+        }),
+      ).toEqual([
+        `CONFIG_WRITE_FILE ${dir}/app.txt must end in .json, .flat.json, .properties, .env, .yaml or .yml`,
+        `CONFIG_WRITE_FILE ${dir}/missing/app.json: the directory ${dir}/missing does not exist`,
+        `CONFIG_WRITE_FILE ${dir} must end in .json, .flat.json, .properties, .env, .yaml or .yml`,
+        `CONFIG_WRITE_FILE names ${dir}/a.env twice`,
+      ])
+      mkdirSync(join(dir, 'sub.json'))
+      expect(
+        problemsOf({ CONFIG_SOURCE: 'file:/c', CONFIG_WRITE_FILE: `${dir}/sub.json` }),
+      ).toEqual([`CONFIG_WRITE_FILE ${dir}/sub.json is a directory: name a file in it`])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('refuses a health port equal to the data port', () => {
