@@ -126,7 +126,10 @@ describe('manifest.yml', () => {
     const sidecar = app.sidecars![0]!
     const source = /--default-source file:(\S+)/.exec(sidecar.command)?.[1]
     const keys = /--default-keys (\S+)/.exec(sidecar.command)?.[1]
-    for (const path of [source, keys].filter((path) => path !== undefined)) {
+    // Both are named: a loop over what was found could otherwise check nothing.
+    expect(source, 'the sidecar command names --default-source file:<path>').toBeDefined()
+    expect(keys, 'the sidecar command names --default-keys <path>').toBeDefined()
+    for (const path of [source!, keys!]) {
       expect(existsSync(join(pushDir, path)), `${path} in ${app.path}`).toBe(true)
     }
   })

@@ -111,7 +111,7 @@ describe('config-sidecar once', () => {
       CONFIG_SOURCE: `http://127.0.0.1:${port}/x`,
       CONFIG_CACHE_DIR: cache,
     })
-    expect(code).not.toBe(0)
+    expect(code, output).toBe(1)
     const failure = lines.find((line) => line['level'] === 'error')
     expect(failure, output).toMatchObject({ code: 'ERR_UPSTREAM_UNAVAILABLE' })
     expect(String(failure!['reason'])).toContain(`127.0.0.1:${port}`)
@@ -128,7 +128,7 @@ describe('config-sidecar once', () => {
       CONFIG_KEYS: `file:${demoKeys}`,
       CONFIG_CACHE_DIR: cache,
     })
-    expect(code).not.toBe(0)
+    expect(code, output).toBe(1)
     const failure = lines.find((line) => line['level'] === 'error')
     expect(String(failure?.['code']), output).toMatch(/^ERR_SECRET_(DECRYPTION_FAILED|MALFORMED)$/)
     expect(String(failure!['reason'])).toContain('database.password')
@@ -144,7 +144,7 @@ describe('config-sidecar once', () => {
       CONFIG_SOURCE: `file:${file}`,
       CONFIG_CACHE_DIR: join(work, 'cache'),
     })
-    expect(code).not.toBe(0)
+    expect(code, output).toBe(1)
     expect(
       lines.find((line) => line['level'] === 'error'),
       output,
@@ -160,7 +160,7 @@ describe('config-sidecar once', () => {
       CONFIG_KEYS: `file:${join(work, 'absent.jwks.json')}`,
       CONFIG_CACHE_DIR: join(work, 'cache'),
     })
-    expect(code).not.toBe(0)
+    expect(code, output).toBe(1)
     const failure = lines.find((line) => line['level'] === 'error')
     expect(failure, output).toMatchObject({ code: 'ERR_SECRET_NO_KEYS' })
     expect(String(failure!['reason'])).toMatch(/CONFIG_KEYS .*absent\.jwks\.json.*ENOENT/)
@@ -175,7 +175,7 @@ describe('config-sidecar once', () => {
       CONFIG_SOURCE: `file:${file}`,
       CONFIG_CACHE_DIR: join(file, 'cache'),
     })
-    expect(code).not.toBe(0)
+    expect(code, output).toBe(1)
     const failure = lines.find((line) => line['level'] === 'error')
     expect(String(failure?.['reason']), output).toMatch(/CONFIG_CACHE_DIR.*ENOTDIR/)
   })

@@ -189,13 +189,11 @@ describe.skipIf(browserMissing)('the demo page', () => {
 
   it('sends no secret to the browser at all, and GET /config answers the redacted view', async () => {
     const page = await browser.newPage()
-    const bodies: string[] = []
+    // Every body the browser got, awaited before the check: collected fire-and-forget, a body
+    // still on its way would be missed and the check would pass without it.
+    const bodies: Promise<string>[] = []
     page.on('response', (response) => {
-      if (!response.url().endsWith('/events'))
-        void response.text().then(
-          (body) => bodies.push(body),
-          () => undefined,
-        )
+      if (!response.url().endsWith('/events')) bodies.push(response.text())
     })
     await page.goto(appUrl)
     await page.locator('#config', { hasText: 'greeting' }).waitFor({ timeout: 5000 })
@@ -210,7 +208,9 @@ describe.skipIf(browserMissing)('the demo page', () => {
     expect(streamed).toContain('[redacted]')
     const config = await (await fetch(new URL('/config', appUrl))).text()
     expect(JSON.parse(config)).toMatchObject({ api: { key: '[redacted]' } })
-    const all = [...bodies, streamed, config, await page.content()].join('\n')
+    const received = await Promise.all(bodies)
+    expect(received.length).toBeGreaterThan(0)
+    const all = [...received, streamed, config, await page.content()].join('\n')
     expect(all).not.toContain(SECRET)
     expect(all).not.toContain(DB_SECRET)
     await page.close()

@@ -309,14 +309,18 @@ export async function outputsOf(
   extra: Record<string, string> = {},
 ): Promise<Record<string, string>> {
   const outputs: Record<string, string> = { log: sidecar.proc.output(), ...extra }
-  if (sidecar.alive()) {
-    outputs['/status'] = (await sidecar.get('/status')).body
-    outputs['/metrics'] = await sidecar.metrics()
-    outputs['/config/?redact'] = (await sidecar.get('/config/?redact')).body
-  }
-  const files = await readdir(sidecar.cacheDir).catch(() => [] as string[])
+  // A check of outputs that could not be read would pass without checking: a sidecar that died,
+  // or a cache that cannot be listed, fails here instead.
+  expect(sidecar.alive(), 'the sidecar is still running when its outputs are checked').toBe(true)
+  outputs['/status'] = (await sidecar.get('/status')).body
+  outputs['/metrics'] = await sidecar.metrics()
+  outputs['/config/?redact'] = (await sidecar.get('/config/?redact')).body
+  const files = await readdir(sidecar.cacheDir).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [] as string[]
+    throw error
+  })
   for (const file of files)
-    outputs[`cache/${file}`] = await readFile(join(sidecar.cacheDir, file), 'utf8').catch(() => '')
+    outputs[`cache/${file}`] = await readFile(join(sidecar.cacheDir, file), 'utf8')
   return outputs
 }
 

@@ -13,11 +13,22 @@ let file: string
 let sidecar: TestSidecar
 
 const write = (value: unknown): Promise<void> => writeFile(file, JSON.stringify(value))
+const BASE = { app: { name: 'demo', limits: [10, 20] }, flag: true }
+
+/** Writes a document and waits until it is served: each test states the document it reads. */
+async function serve(value: unknown): Promise<void> {
+  const wanted = JSON.stringify(value)
+  if (JSON.stringify(await (await sidecar.get('/config/')).json()) === wanted) return
+  await write(value)
+  await waitFor(async () =>
+    JSON.stringify(await (await sidecar.get('/config/')).json()) === wanted ? true : undefined,
+  )
+}
 
 beforeAll(async () => {
   dir = await tempDir()
   file = join(dir.path, 'config.json')
-  await write({ app: { name: 'demo', limits: [10, 20] }, flag: true })
+  await write(BASE)
   sidecar = await startSidecar({ CONFIG_SOURCE: `file:${file}` })
   await sidecar.firstRefresh
 })
@@ -28,6 +39,7 @@ afterAll(async () => {
 
 describe('GET /config/', () => {
   it('answers the whole document with the contract headers', async () => {
+    await serve(BASE)
     for (const path of ['/config/', '/config']) {
       const response = await sidecar.get(path)
       expect(response.status).toBe(200)
@@ -44,6 +56,7 @@ describe('GET /config/', () => {
   })
 
   it('answers a value at a path, and 404 with a JSON error when absent', async () => {
+    await serve(BASE)
     expect(await (await sidecar.get('/config/app/name')).json()).toBe('demo')
     expect(await (await sidecar.get('/config/app/limits/1')).json()).toBe(20)
     expect(await (await sidecar.get('/config/app')).json()).toEqual({
@@ -56,6 +69,7 @@ describe('GET /config/', () => {
   })
 
   it('answers 304 to If-None-Match while unchanged, for the document and for a path', async () => {
+    await serve(BASE)
     for (const path of ['/config/', '/config/app/name']) {
       const first = await sidecar.get(path)
       const etag = first.headers.get('etag')!
@@ -93,7 +107,11 @@ describe('long poll', () => {
     const started = Date.now()
     const response = await sidecar.get('/config/?wait=1', { headers: { 'if-none-match': etag } })
     expect(response.status).toBe(304)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900)
+    expect(response.headers.get('etag')).toBe(etag)
+    expect(await response.text()).toBe('')
+    const waited = Date.now() - started
+    expect(waited).toBeGreaterThanOrEqual(900)
+    expect(waited).toBeLessThan(3000)
   })
 
   it('answers as soon as the config changes', async () => {
@@ -238,6 +256,12 @@ describe('local callers', () => {
 
 describe('operations', () => {
   it('reports /status without credentials or values', async () => {
+    // Its own document, so the check does not depend on what the tests before it wrote.
+    await write({ app: { name: 'status-check-value' }, flag: true })
+    await waitFor(async () => {
+      const served = (await (await sidecar.get('/config/')).json()) as { app?: { name?: string } }
+      return served.app?.name === 'status-check-value' ? true : undefined
+    })
     const status = (await (await sidecar.get('/status')).json()) as Record<string, unknown>
     expect(status).toMatchObject({
       source: `file:${file}`,
@@ -248,6 +272,11 @@ describe('operations', () => {
     expect(typeof status['version']).toBe('string')
     expect(typeof status['lastSuccessAt']).toBe('string')
     expect(typeof status['nextRefreshAt']).toBe('string')
+    // Nothing of the document and not the token: the served values and the token are nowhere in it.
+    const text = JSON.stringify(status)
+    expect(text).not.toContain('status-check-value')
+    expect(text).not.toContain(sidecar.token!)
+    expect(text).not.toMatch(/"app"|"flag"/)
   })
 
   it('exposes Prometheus metrics that a Prometheus parser reads', async () => {

@@ -2,9 +2,9 @@
 // fake timers: first fetch, unchanged, changed, failure and backoff, recovery, stale, max staleness,
 // the poll schedule (first-poll splay, then the interval ±10%), and a snapshot restored in an
 // outage keeping its age.
-import { utimes } from 'node:fs/promises'
+import { utimes, writeFile } from 'node:fs/promises'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { silentLogger } from '@sample/shared'
+import { createLogger, silentLogger } from '@sample/shared'
 import { tempDir } from '../../../../test-support/helpers.js'
 import { SidecarError } from '../../src/support/errors.js'
 import { createRefresher } from '../../src/refresh/refresher.js'
@@ -218,6 +218,251 @@ describe('a snapshot restored in an outage', () => {
       expect(store.current()?.document).toEqual({ n: 1 })
       expect(store.tooStale()).toBe(true)
       await refresher.stop()
+    } finally {
+      await dir.remove()
+    }
+  })
+})
+
+/** A source whose fetches wait until the test releases them, answering a fresh document each. */
+function gatedSource(): ConfigSource & {
+  readonly fetches: number
+  release(): void
+  watchEvent(): void
+} {
+  let fetches = 0
+  const waiting: (() => void)[] = []
+  let onChange: (() => void) | undefined
+  return {
+    display: 'test:gated',
+    kind: 'file',
+    get fetches() {
+      return fetches
+    },
+    release() {
+      waiting.shift()?.()
+    },
+    watchEvent() {
+      onChange?.()
+    },
+    fetch(): Promise<FetchResult> {
+      fetches += 1
+      const n = fetches
+      return new Promise((resolve) =>
+        waiting.push(() =>
+          resolve({
+            kind: 'changed',
+            raw: { documents: [{ body: Buffer.from(`{"n":${n}}`), contentType: undefined }] },
+            validators: {},
+          }),
+        ),
+      )
+    },
+    watch(change) {
+      onChange = change
+      return Promise.resolve(() => Promise.resolve())
+    },
+  }
+}
+
+/** A logger that keeps its JSON lines. */
+function capturingLogger(): {
+  logger: ReturnType<typeof createLogger>
+  lines: Record<string, unknown>[]
+} {
+  const lines: Record<string, unknown>[] = []
+  return {
+    lines,
+    logger: createLogger({
+      level: 'debug',
+      write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>),
+    }),
+  }
+}
+
+describe('refreshes that overlap', () => {
+  it('coalesces file events during a fetch into one more refresh; a poll joins the fetch', async () => {
+    const source = gatedSource()
+    const store = createConfigStore()
+    const refresher = createRefresher({
+      source,
+      store,
+      decryptor: undefined,
+      snapshots: undefined,
+      intervalMs: INTERVAL,
+      logger: silentLogger,
+      random: () => 0.5,
+    })
+    const first = refresher.start()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(source.fetches).toBe(1)
+    // While the fetch runs, nextRefreshAt is now, and joined refreshes share it.
+    expect(refresher.nextRefreshAt()).toBe(Date.now())
+    const joined = refresher.refresh('poll')
+    source.watchEvent()
+    source.watchEvent()
+    source.release()
+    expect((await first).outcome).toBe('changed')
+    expect(await joined).toBe(await first)
+    await vi.advanceTimersByTimeAsync(0)
+    // Two events during the fetch: exactly one refresh after it, of reason 'watch'.
+    expect(source.fetches).toBe(2)
+    source.release()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(store.current()?.document).toEqual({ n: 2 })
+    expect(source.fetches).toBe(2)
+    await refresher.stop()
+  })
+
+  it('answers a manual refresh that arrives after the source answered with a fresh fetch', async () => {
+    const source = gatedSource()
+    const store = createConfigStore()
+    let publishedBeforeManual = false
+    const refresher = createRefresher({
+      source,
+      store,
+      decryptor: undefined,
+      snapshots: undefined,
+      intervalMs: INTERVAL,
+      logger: silentLogger,
+      random: () => 0.5,
+      // Called once the source has answered (the fetch is over, the publish not yet done).
+      onOutcome: () => {
+        if (!publishedBeforeManual) {
+          publishedBeforeManual = true
+          manual = refresher.refresh('manual')
+        }
+      },
+    })
+    let manual: Promise<RefreshOutcome> | undefined
+    const first = refresher.start()
+    await vi.advanceTimersByTimeAsync(0)
+    source.release()
+    await first
+    await vi.advanceTimersByTimeAsync(0)
+    // The manual refresh came too late to share the first fetch: it gets a fetch of its own.
+    expect(source.fetches).toBe(2)
+    source.release()
+    expect((await manual!).reason).toBe('manual')
+    expect(store.current()?.document).toEqual({ n: 2 })
+    await refresher.stop()
+  })
+
+  it('polls with reason poll, and polls no more once stopped', async () => {
+    const { source, refresher, outcomes } = setup([{ n: 1 }, 'unchanged'])
+    await refresher.start()
+    await vi.advanceTimersByTimeAsync(refresher.nextRefreshAt()! - Date.now())
+    expect(outcomes.map((outcome) => outcome.reason)).toEqual(['start', 'poll'])
+    await refresher.stop()
+    const fetched = source.fetches
+    await vi.advanceTimersByTimeAsync(INTERVAL * 5)
+    expect(source.fetches).toBe(fetched)
+  })
+
+  it('schedules nothing after a stop that came during a fetch', async () => {
+    const source = gatedSource()
+    const refresher = createRefresher({
+      source,
+      store: createConfigStore(),
+      decryptor: undefined,
+      snapshots: undefined,
+      intervalMs: INTERVAL,
+      logger: silentLogger,
+      random: () => 0.5,
+    })
+    void refresher.start()
+    await vi.advanceTimersByTimeAsync(0)
+    const stopped = refresher.stop()
+    source.release()
+    await stopped
+    await vi.advanceTimersByTimeAsync(INTERVAL * 5)
+    expect(source.fetches).toBe(1)
+  })
+})
+
+describe('what the refresh loop logs', () => {
+  it('names the failure, the recovery and the config served, never a value', async () => {
+    const { logger, lines } = capturingLogger()
+    const { refresher } = setup([{ secretish: 'value-not-logged' }, down(), 'unchanged'], {
+      logger,
+    })
+    await refresher.start()
+    await vi.advanceTimersByTimeAsync(refresher.nextRefreshAt()! - Date.now())
+    await vi.advanceTimersByTimeAsync(refresher.nextRefreshAt()! - Date.now())
+    const byMessage = (message: string) => lines.find((line) => line['msg'] === message)
+    expect(byMessage('config changed')).toMatchObject({ level: 'info', source: 'test:scripted' })
+    expect(byMessage('refresh failed; the last good config stays served')).toMatchObject({
+      level: 'warn',
+      source: 'test:scripted',
+      code: 'ERR_UPSTREAM_UNAVAILABLE',
+      reason: 'the upstream does not answer',
+      failures: 1,
+      servingVersion: expect.any(String),
+    })
+    expect(byMessage('the source answers again; the config is fresh')).toMatchObject({
+      level: 'info',
+      failedRefreshes: 1,
+      version: expect.any(String),
+    })
+    expect(JSON.stringify(lines)).not.toContain('value-not-logged')
+    await refresher.stop()
+  })
+
+  it('says which snapshot it serves, and why one cannot be used', async () => {
+    const dir = await tempDir()
+    try {
+      const snapshots = createSnapshotStore(dir.path, 'test:scripted')
+      await snapshots.write(
+        { documents: [{ body: Buffer.from('{"n":1}'), contentType: 'application/json' }] },
+        {},
+        'v-snap',
+      )
+      const good = capturingLogger()
+      const restored = setup([down()], { snapshots, logger: good.logger })
+      await restored.refresher.restore()
+      expect(
+        good.lines.find(
+          (line) => line['msg'] === 'serving the last-known-good snapshot until the source answers',
+        ),
+      ).toMatchObject({ path: snapshots.path, version: 'v-snap', confirmedAt: expect.any(String) })
+
+      await snapshots.write(
+        { documents: [{ body: Buffer.from('not: [valid'), contentType: 'application/yaml' }] },
+        {},
+        'v-bad',
+      )
+      const bad = capturingLogger()
+      const refused = setup([down()], { snapshots, logger: bad.logger })
+      await refused.refresher.restore()
+      expect(refused.store.current()).toBeUndefined()
+      expect(bad.lines.find((line) => line['msg'] === 'the snapshot cannot be used')).toMatchObject(
+        {
+          level: 'warn',
+          path: snapshots.path,
+          code: 'ERR_DOCUMENT_INVALID',
+          reason: expect.stringContaining('snapshot of test:scripted'),
+        },
+      )
+    } finally {
+      await dir.remove()
+    }
+  })
+})
+
+describe('a snapshot file that is not a snapshot', () => {
+  it('is reported as ERR_SNAPSHOT_UNREADABLE and the sidecar starts without it', async () => {
+    const dir = await tempDir()
+    try {
+      const snapshots = createSnapshotStore(dir.path, 'test:scripted')
+      await writeFile(snapshots.path, 'not json at all')
+      const { logger, lines } = capturingLogger()
+      const { store, refresher } = setup([down()], { snapshots, logger })
+      await refresher.restore()
+      expect(store.current()).toBeUndefined()
+      expect(lines.find((line) => line['msg'] === 'the snapshot cannot be used')).toMatchObject({
+        code: 'ERR_SNAPSHOT_UNREADABLE',
+        reason: `snapshot ${snapshots.path} is not JSON`,
+      })
     } finally {
       await dir.remove()
     }

@@ -1,0 +1,24 @@
+// Mutation testing (`npm run mutate -- <package> [folder]`, see docs/testing.md): mutates one
+// package's src (or one folder of it) and runs that package's unit tests against each mutant.
+// Incremental: a rerun only tests mutants whose code or tests changed since the last run.
+const pkg = process.env.MUTATE_PACKAGE ?? 'config-sidecar'
+const folder = process.env.MUTATE_FOLDER ?? ''
+const scope = folder === '' ? pkg : `${pkg}-${folder.replaceAll('/', '-')}`
+
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: `packages/${pkg}/vitest.config.ts` },
+  plugins: ['@stryker-mutator/vitest-runner'],
+  mutate: [`packages/${pkg}/src/${folder === '' ? '' : `${folder}/`}**/*.ts`],
+  ignoreStatic: true,
+  incremental: true,
+  incrementalFile: `reports/mutation/${scope}.incremental.json`,
+  coverageAnalysis: 'perTest',
+  concurrency: 2,
+  timeoutMS: 10_000,
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: `reports/mutation/${scope}.json` },
+  clearTextReporter: { allowColor: false, logTests: false, reportMutants: true },
+  tempDirName: '.stryker-tmp',
+  thresholds: { high: 90, low: 75, break: null },
+}
