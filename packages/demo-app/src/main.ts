@@ -4,10 +4,10 @@
 //   got directly.
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
-import { createLogger } from '@sample/shared'
+import { createLogger, isSettingsError, reportSettingsProblems } from '@sample/shared'
 import { createApp } from './app.js'
 import { createPage } from './page/page.js'
-import { AppConfigError, loadAppSettings } from './settings.js'
+import { loadAppSettings } from './settings.js'
 import { createSidecarClient } from './sidecar-client.js'
 import { createSidecarState } from './sidecar-state.js'
 import { readSecretAtStart } from './use-a-secret.js'
@@ -17,10 +17,8 @@ let settings
 try {
   settings = loadAppSettings(process.env, { tmpDir: tmpdir() })
 } catch (error) {
-  if (!(error instanceof AppConfigError)) throw error
-  process.stderr.write(
-    `demo-app: cannot start:\n${error.problems.map((problem) => `  - ${problem}`).join('\n')}\n`,
-  )
+  if (!isSettingsError(error)) throw error
+  reportSettingsProblems('demo-app', error.problems, logger, process.stderr)
   process.exit(1)
 }
 

@@ -1,6 +1,6 @@
 // The app's settings, from the environment: PORT, and the sidecar's port and token settings.
-// Holds: loadAppSettings, AppConfigError. May import: @sample/shared. Never express, never got.
-import { createEnvReader, defaultTokenPath, privateDir } from '@sample/shared'
+// Holds: loadAppSettings (bad values: the shared SettingsError). May import: @sample/shared. Never express, never got.
+import { SettingsError, createEnvReader, defaultTokenPath, privateDir } from '@sample/shared'
 import type { Env, ValueRef } from '@sample/shared'
 
 export interface AppSettings {
@@ -11,16 +11,6 @@ export interface AppSettings {
   readonly sidecarPort: number
   /** Where the token for the sidecar comes from; undefined when tokens are turned off. */
   readonly token: ValueRef | undefined
-}
-
-/** Problems in the app's settings, one sentence each. */
-export class AppConfigError extends Error {
-  readonly problems: readonly string[]
-  constructor(problems: readonly string[]) {
-    super(problems.join('; '))
-    this.name = 'AppConfigError'
-    this.problems = problems
-  }
 }
 
 /**
@@ -37,7 +27,7 @@ export function loadAppSettings(
   const sidecarPort = read.port('CONFIG_SERVER_PORT', 8082)
   const auth = read.oneOf('CONFIG_SIDECAR_AUTH', ['token', 'none'] as const, 'token')
   const explicit = read.valueRef('CONFIG_SIDECAR_TOKEN')
-  if (read.problems.length > 0) throw new AppConfigError(read.problems)
+  if (read.problems.length > 0) throw new SettingsError(read.problems)
   const token: ValueRef | undefined =
     auth === 'none'
       ? undefined

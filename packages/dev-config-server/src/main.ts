@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The process boundary: the only file that reads process.env, handles signals and exits.
+import { isSettingsError, reportSettingsProblems } from '@sample/shared'
 import { createLogger } from './logger.js'
 import { createDevConfigServer } from './server.js'
 import { loadSettings } from './settings.js'
@@ -8,15 +9,16 @@ import { loadSettings } from './settings.js'
 const SHUTDOWN_DEADLINE_MS = 4500
 
 async function main(): Promise<number> {
-  const { settings, problems, notices } = loadSettings(process.env, process.cwd())
-  const logger = createLogger({ level: settings.logLevel })
-  if (problems.length > 0) {
-    for (const problem of problems) logger.error('invalid setting', { problem })
-    process.stderr.write(
-      `dev-config-server: cannot start:\n${problems.map((problem) => `  - ${problem}`).join('\n')}\n`,
-    )
+  let loaded
+  try {
+    loaded = loadSettings(process.env, process.cwd())
+  } catch (error) {
+    if (!isSettingsError(error)) throw error
+    reportSettingsProblems('dev-config-server', error.problems, createLogger(), process.stderr)
     return 1
   }
+  const { settings, notices } = loaded
+  const logger = createLogger({ level: settings.logLevel })
   for (const notice of notices) logger.warn('setting notice', { notice })
 
   const server = createDevConfigServer({ ...settings, logger })

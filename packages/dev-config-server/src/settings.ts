@@ -1,6 +1,6 @@
 // The process settings: every environment variable main.ts reads, checked, with its default.
 import { resolve } from 'node:path'
-import { LOG_LEVELS, createEnvReader, unknownNames } from '@sample/shared'
+import { createEnvReader, LOG_LEVELS, SettingsError, unknownNames } from '@sample/shared'
 import type { Env, LogLevel } from '@sample/shared'
 
 /** Every variable the process reads, with its default (the README table follows this list). */
@@ -36,8 +36,6 @@ export interface Settings {
 
 export interface LoadedSettings {
   readonly settings: Settings
-  /** One sentence per bad value, naming the variable and the valid form; never a secret. */
-  readonly problems: readonly string[]
   /** Things worth a warning that do not stop the start (unknown DEV_CONFIG_* names). */
   readonly notices: readonly string[]
 }
@@ -99,6 +97,8 @@ export function loadSettings(env: Env, cwd: string): LoadedSettings {
     SETTINGS.map((setting) => setting.name),
   ).map((name) => `${name} is not a dev-config-server setting (ignored); is it a typo?`)
 
+  // Every bad value at once, one sentence each naming the variable and the valid form; never a secret.
+  if (reader.problems.length > 0) throw new SettingsError(reader.problems)
   return {
     settings: {
       port,
@@ -108,7 +108,6 @@ export function loadSettings(env: Env, cwd: string): LoadedSettings {
       tokenTtlSeconds,
       logLevel,
     },
-    problems: reader.problems,
     notices,
   }
 }
