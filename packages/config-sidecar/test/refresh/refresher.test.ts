@@ -468,3 +468,130 @@ describe('a snapshot file that is not a snapshot', () => {
     }
   })
 })
+
+describe('the edges of a refresh', () => {
+  it('answers unchanged for a first answer of "not modified", and for the same bytes again', async () => {
+    const { logger, lines } = capturingLogger()
+    const first = setup(['unchanged'], { logger })
+    const outcome = await first.refresher.start()
+    expect(outcome).toMatchObject({ outcome: 'unchanged', version: undefined, durationMs: 0 })
+    await first.refresher.stop()
+
+    const again = setup([{ n: 1 }, { n: 1 }], { logger })
+    expect((await again.refresher.start()).outcome).toBe('changed')
+    const changes = lines.filter((line) => line['msg'] === 'config changed').length
+    await vi.advanceTimersByTimeAsync(again.refresher.nextRefreshAt()! - Date.now())
+    expect(again.outcomes.at(-1)).toMatchObject({ outcome: 'unchanged', reason: 'poll' })
+    expect(lines.filter((line) => line['msg'] === 'config changed')).toHaveLength(changes)
+    await again.refresher.stop()
+  })
+
+  it('lets a poll that comes while the answer is being prepared join it', async () => {
+    const source = gatedSource()
+    let joined: Promise<RefreshOutcome> | undefined
+    const refresher = createRefresher({
+      source,
+      store: createConfigStore(),
+      decryptor: undefined,
+      snapshots: undefined,
+      intervalMs: INTERVAL,
+      logger: silentLogger,
+      random: () => 0.5,
+      onOutcome: () => (joined ??= refresher.refresh('poll')),
+    })
+    const first = refresher.start()
+    await vi.advanceTimersByTimeAsync(0)
+    source.release()
+    const outcome = await first
+    expect(joined).toBeDefined()
+    expect(await joined).toBe(outcome)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(source.fetches).toBe(1)
+    await refresher.stop()
+  })
+
+  it('runs the refresh after coalesced file events with reason watch', async () => {
+    const source = gatedSource()
+    const reasons: string[] = []
+    const refresher = createRefresher({
+      source,
+      store: createConfigStore(),
+      decryptor: undefined,
+      snapshots: undefined,
+      intervalMs: INTERVAL,
+      logger: silentLogger,
+      random: () => 0.5,
+      onOutcome: (outcome) => reasons.push(outcome.reason),
+    })
+    void refresher.start()
+    await vi.advanceTimersByTimeAsync(0)
+    source.watchEvent()
+    source.release()
+    await vi.advanceTimersByTimeAsync(0)
+    source.release()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(reasons).toEqual(['start', 'watch'])
+    await refresher.stop()
+  })
+
+  it('logs a watcher error', async () => {
+    const { logger, lines } = capturingLogger()
+    const source: ConfigSource = {
+      ...scriptedSource([{ n: 1 }]),
+      watch(_change, onError) {
+        onError(new Error('inotify limit reached'))
+        return Promise.resolve(() => Promise.resolve())
+      },
+    }
+    const refresher = createRefresher({
+      source,
+      store: createConfigStore(),
+      decryptor: undefined,
+      snapshots: undefined,
+      intervalMs: INTERVAL,
+      logger,
+      random: () => 0.5,
+    })
+    await refresher.start()
+    expect(lines.find((line) => line['msg'] === 'file watcher error')).toMatchObject({
+      level: 'warn',
+      reason: 'inotify limit reached',
+    })
+    await refresher.stop()
+  })
+
+  it('restores nothing, quietly, without a snapshot store or a snapshot', async () => {
+    const none = setup([down()])
+    await expect(none.refresher.restore()).resolves.toBeUndefined()
+    const dir = await tempDir()
+    try {
+      const { logger, lines } = capturingLogger()
+      const empty = setup([down()], { snapshots: createSnapshotStore(dir.path, 'x'), logger })
+      await empty.refresher.restore()
+      expect(empty.store.current()).toBeUndefined()
+      expect(lines).toEqual([])
+    } finally {
+      await dir.remove()
+    }
+  })
+
+  it('removes the temp files a killed writer left, and says how many', async () => {
+    const dir = await tempDir()
+    try {
+      const snapshots = createSnapshotStore(dir.path, 'test:scripted')
+      // A pid that does not run: its temp file is left over from a crash.
+      await writeFile(`${snapshots.path}.999999.abcd1234.tmp`, 'half')
+      const { logger, lines } = capturingLogger()
+      const { refresher } = setup([down()], { snapshots, logger })
+      await refresher.restore()
+      expect(
+        lines.find((line) => line['msg'] === 'removed temp files an earlier run left mid-write'),
+      ).toMatchObject({ removed: 1, path: snapshots.path })
+      const quiet = capturingLogger()
+      await setup([down()], { snapshots, logger: quiet.logger }).refresher.restore()
+      expect(quiet.lines.some((line) => String(line['msg']).startsWith('removed temp'))).toBe(false)
+    } finally {
+      await dir.remove()
+    }
+  })
+})
