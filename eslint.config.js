@@ -17,9 +17,13 @@ export default tseslint.config(
       '**/node_modules/**',
       'coverage/**',
       '.ci/node24/**',
-      // Key files the workshop makes in the repository root (also in .gitignore, .prettierignore).
+      // Mutation testing's sandbox and reports (npm run mutate).
+      '.stryker-tmp/**',
+      'reports/**',
+      // What the workshop makes in the repository root (also in .gitignore and .prettierignore).
       '*.jwks.json',
       '**/*.private.jwks.json',
+      'workshop-files/**',
     ],
   },
   js.configs.recommended,

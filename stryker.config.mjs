@@ -1,15 +1,20 @@
-// Mutation testing (`npm run mutate -- <package> [folder]`, see docs/testing.md): mutates one
-// package's src (or one folder of it) and runs that package's unit tests against each mutant.
+// Mutation testing (`npm run mutate -- <package> [folder or file]`, see docs/testing.md): mutates one
+// package's src (or one folder or file of it) and runs that package's unit tests against each mutant.
 // Incremental: a rerun only tests mutants whose code or tests changed since the last run.
 const pkg = process.env.MUTATE_PACKAGE ?? 'config-sidecar'
 const folder = process.env.MUTATE_FOLDER ?? ''
-const scope = folder === '' ? pkg : `${pkg}-${folder.replaceAll('/', '-')}`
+const scope = folder === '' ? pkg : `${pkg}-${folder.replaceAll('/', '-').replace(/\.ts$/, '')}`
 
 export default {
   testRunner: 'vitest',
   vitest: { configFile: `packages/${pkg}/vitest.config.ts` },
   plugins: ['@stryker-mutator/vitest-runner'],
-  mutate: [`packages/${pkg}/src/${folder === '' ? '' : `${folder}/`}**/*.ts`],
+  // A folder of src/ (all its files), or one file of it.
+  mutate: [
+    folder.endsWith('.ts')
+      ? `packages/${pkg}/src/${folder}`
+      : `packages/${pkg}/src/${folder === '' ? '' : `${folder}/`}**/*.ts`,
+  ],
   ignoreStatic: true,
   incremental: true,
   incrementalFile: `reports/mutation/${scope}.incremental.json`,

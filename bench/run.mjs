@@ -4,7 +4,7 @@
 //   node bench/run.mjs [--smoke] [--rounds N] [--seconds S] [--only name,name]
 import { cpus, freemem, tmpdir, totalmem } from 'node:os'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -299,55 +299,8 @@ async function main() {
     if (wanted('start')) {
       out('## 4. Start to ready (file source) against a bare `node` start')
       out()
-      const bareTimes = []
-      const sidecarTimes = []
-      const plainTimes = []
-      // The same JSON document without its two secrets: no key set, node-jose never loads.
-      const plainFile = join(dir, 'plain.json')
-      const document = JSON.parse(await readFile(config.file, 'utf8'))
-      delete document.database
-      delete document.apiKey
-      await writeFile(plainFile, JSON.stringify(document, null, 2))
-      for (let round = 0; round < (smoke ? 1 : 7); round += 1) {
-        const port = await freePort()
-        const bareServer = startNode([
-          '-e',
-          `require('node:http').createServer((q, s) => s.end()).listen(${port}, '127.0.0.1')`,
-        ])
-        bareTimes.push(
-          await waitForStatus(`http://127.0.0.1:${port}/`, { since: bareServer.startedAt }),
-        )
-        await bareServer.stop()
-        const fresh = await startSidecar(dir, config)
-        sidecarTimes.push(fresh.readyMs)
-        await fresh.stop()
-        const plain = await startSidecar(dir, config, {
-          CONFIG_SOURCE: `file:${plainFile}`,
-          CONFIG_KEYS: '',
-        })
-        plainTimes.push(plain.readyMs)
-        await plain.stop()
-      }
-      const row = (label, times) => {
-        const extra = median(times) - median(bareTimes)
-        return [
-          label,
-          `${fixed(median(times), 0)} (+${fixed(extra, 0)} ms, ${verdict(extra <= 150)} ≤ +150 ms)`,
-        ]
-      }
-      out(
-        table(
-          ['process', 'spawn → first 200 (ms, median)'],
-          [
-            ['bare `node` http server', fixed(median(bareTimes), 0)],
-            row('sidecar `/readyz`, JSON file without secrets', plainTimes),
-            row(
-              'sidecar `/readyz`, JSON file with 2 secrets (node-jose loads, decrypts)',
-              sidecarTimes,
-            ),
-          ],
-        ),
-      )
+      const { runStartupBench } = await import('./startup.mjs')
+      await runStartupBench({ smoke, dir, config, startSidecar, print: out })
       out()
     }
 
@@ -375,6 +328,14 @@ async function main() {
     if (wanted('fleet')) {
       const { runFleetBench } = await import('./fleet.mjs')
       await runFleetBench({ smoke, print: out })
+    }
+
+    if (wanted('changes')) {
+      out('## 8. What changed: the diff of two documents beside the refresh that accepts one')
+      out()
+      const { runChangesBench } = await import('./changes.mjs')
+      await runChangesBench({ quick: smoke, print: out })
+      out()
     }
   } finally {
     for (const proc of started.reverse()) await proc.stop()

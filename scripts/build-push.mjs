@@ -51,7 +51,7 @@ await writeFile(
       version: '0.1.0',
       private: true,
       description:
-        'Push directory built by `pnpm build`: the demo app and its config sidecar, bundled.',
+        'Push directory built by `npm run build`: the demo app and its config sidecar, bundled.',
       license: 'Apache-2.0',
       type: 'module',
       engines: { node: '24.x' },

@@ -3,6 +3,7 @@
 // Brings the pinned pnpm and the dependencies first, like `npm test`. Incremental: a rerun tests
 // only the mutants whose code or tests changed. Reports go to reports/mutation/ (not committed).
 //   npm run mutate -- config-sidecar http        the sidecar's HTTP layer (a few minutes)
+//   npm run mutate -- config-sidecar http/guards.ts   one file
 //   npm run mutate -- config-sidecar             the whole sidecar (about an hour on 2 cores)
 //   npm run mutate -- demo-app
 import { spawnSync } from 'node:child_process'
@@ -14,7 +15,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const [pkg = 'config-sidecar', folder = ''] = process.argv.slice(2)
 if (!existsSync(join(root, 'packages', pkg, 'vitest.config.ts'))) {
   process.stderr.write(
-    `usage: npm run mutate -- <package> [folder]\n  package: config-sidecar, demo-app or dev-config-server (got "${pkg}")\n`,
+    `usage: npm run mutate -- <package> [folder or file of its src]\n  package: config-sidecar, demo-app or dev-config-server (got "${pkg}")\n`,
   )
   process.exit(2)
 }

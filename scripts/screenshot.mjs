@@ -1,5 +1,5 @@
 // Writes docs/demo-page.png: the demo page on the sample config, in Debian's Chromium.
-// Run after `pnpm build`: node scripts/screenshot.mjs
+// Run after `npm run build`: node scripts/screenshot.mjs
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'

@@ -580,8 +580,10 @@ describe('deploy/kubernetes/Containerfile', () => {
     const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>
     }
-    expect(pkg.scripts['build']).toContain('scripts/build-push.mjs')
-    expect(await readFile(join(root, 'scripts', 'run.mjs'), 'utf8')).toMatch(/'run', 'build'/)
+    expect(pkg.scripts['build:packages']).toContain('scripts/build-push.mjs')
+    expect(await readFile(join(root, 'scripts', 'run.mjs'), 'utf8')).toMatch(
+      /'run', 'build:packages'/,
+    )
   })
 
   it('copies only the push directory into a Node 24 runtime, run as a numeric non-root user', () => {

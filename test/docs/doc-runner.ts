@@ -10,15 +10,17 @@
 //                                   prints next. One line per output line, in order; … matches
 //                                   anything, and output lines in between are skipped.
 //
-// Commands run in a sandbox: a temp directory that looks like the repository root (samples copied,
-// so edits never reach the repository; dist/ and packages/ linked; scripts/demo.mjs copied, since
-// it finds the samples next to itself), with its own TMPDIR and HOME, and free ports in place of
-// 8080, 8082 and 8888.
-import { spawn } from 'node:child_process'
+// Commands run in a sandbox: a temp directory that looks like the repository root, with its own
+// TMPDIR and HOME, and free ports in place of 8080, 8082 and 8888. It is a git repository of its own
+// holding samples/ as committed in the real one (not as in the working tree: a reader half-way
+// through the workshop has edited them there, and `npm test` must still pass), so that
+// `npm run workshop:reset` works in it as in a clone. package.json and the scripts the docs run are
+// copied (the scripts find the samples next to themselves); dist/ and packages/ are linked.
+import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { copyFile, cp, mkdir, readFile, symlink } from 'node:fs/promises'
-import { join } from 'node:path'
+import { copyFile, cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { freePort, sleep, tempDir } from '../../test-support/helpers.js'
 
 export const repoRoot = join(import.meta.dirname, '..', '..')
@@ -142,6 +144,8 @@ export interface Sandbox {
   readonly root: string
   readonly ports: { readonly app: number; readonly sidecar: number; readonly upstream: number }
   run(steps: readonly Step[], where: string): Promise<void>
+  /** Presses Ctrl-C in every terminal still running, as a reader who closes them, and waits. */
+  stopTerminals(): Promise<void>
   /** The output of every terminal so far (for failure messages). */
   transcript(): string
   close(): Promise<void>
@@ -154,17 +158,18 @@ export async function createSandbox(): Promise<Sandbox> {
     'packages/dev-config-server/dist/main.js',
   ]) {
     if (!existsSync(join(repoRoot, built)))
-      throw new Error(`${built} is missing: run pnpm build first`)
+      throw new Error(`${built} is missing: run npm run build first`)
   }
   const dir = await tempDir('config-sidecar-docs-')
   const root = join(dir.path, 'repo')
   const tmp = join(dir.path, 'tmp')
   const home = join(dir.path, 'home')
   await Promise.all([mkdir(join(root, 'scripts'), { recursive: true }), mkdir(tmp), mkdir(home)])
-  await cp(join(repoRoot, 'samples'), join(root, 'samples'), { recursive: true })
-  await copyFile(join(repoRoot, 'scripts', 'demo.mjs'), join(root, 'scripts', 'demo.mjs'))
+  await copyCommittedSamples(root)
+  for (const file of SANDBOX_FILES) await copyFile(join(repoRoot, file), join(root, file))
   await symlink(join(repoRoot, 'dist'), join(root, 'dist'))
   await symlink(join(repoRoot, 'packages'), join(root, 'packages'))
+  commitSamples(root, home)
 
   const ports = { app: await freePort(), sidecar: await freePort(), upstream: await freePort() }
   if (new Set(Object.values(ports)).size !== 3) throw new Error('free ports collided; run again')
@@ -173,6 +178,7 @@ export async function createSandbox(): Promise<Sandbox> {
     HOME: home,
     TMPDIR: tmp,
     LANG: 'C.UTF-8',
+    npm_config_update_notifier: 'false',
     // scripts/demo.mjs reads these; commands that start a process by hand name their ports.
     PORT: String(ports.app),
     CONFIG_SERVER_PORT: String(ports.sidecar),
@@ -318,6 +324,18 @@ export async function createSandbox(): Promise<Sandbox> {
       for (const step of steps) await runStep(step, where)
     },
     transcript,
+    async stopTerminals() {
+      for (const [name, terminal] of terminals) {
+        process.kill(-terminal.child.pid!, 'SIGINT')
+        const stopped = await Promise.race([
+          terminal.exited.then(() => true),
+          sleep(STOP_TIMEOUT_MS).then(() => false),
+        ])
+        if (!stopped)
+          throw new Error(`terminal ${name} did not stop after Ctrl-C\n\n${transcript()}`)
+        terminals.delete(name)
+      }
+    },
     async close() {
       for (const terminal of terminals.values()) {
         try {
@@ -332,6 +350,57 @@ export async function createSandbox(): Promise<Sandbox> {
       terminals.clear()
       await dir.remove()
     },
+  }
+}
+
+/** The files of the repository that the docs' commands run in the sandbox (copied, not linked). */
+const SANDBOX_FILES = [
+  'package.json',
+  'scripts/demo.mjs',
+  'scripts/demo-ports.mjs',
+  'scripts/workshop-reset.mjs',
+]
+
+const git = (args: readonly string[], options: { cwd?: string; home?: string } = {}) =>
+  spawnSync('git', args, {
+    cwd: options.cwd ?? repoRoot,
+    env: { PATH: process.env['PATH'], HOME: options.home ?? process.env['HOME'], LANG: 'C' },
+    maxBuffer: 64 * 1024 * 1024,
+  })
+
+/**
+ * Writes samples/ as committed in the repository (git HEAD) under `dest`: the workshop's edits in
+ * the working tree never reach a test. Outside a git clone, copies the working tree's samples/.
+ */
+export async function copyCommittedSamples(dest: string): Promise<void> {
+  const listing = git(['ls-tree', '-r', '-z', 'HEAD', '--', 'samples'])
+  if (listing.status !== 0) {
+    await cp(join(repoRoot, 'samples'), join(dest, 'samples'), { recursive: true })
+    return
+  }
+  for (const entry of listing.stdout.toString('utf8').split('\0')) {
+    const match = /^(\d+) blob ([0-9a-f]+)\t(.+)$/.exec(entry)
+    if (match === null) continue
+    const [, mode, hash, path] = match as unknown as [string, string, string, string]
+    const blob = git(['cat-file', 'blob', hash])
+    if (blob.status !== 0) throw new Error(`git cat-file ${path}: ${blob.stderr.toString()}`)
+    await mkdir(dirname(join(dest, path)), { recursive: true })
+    await writeFile(join(dest, path), blob.stdout, { mode: mode === '100755' ? 0o755 : 0o644 })
+  }
+}
+
+/** Makes the sandbox a git repository with samples/ committed, as in a clone. */
+function commitSamples(root: string, home: string): void {
+  const identity = ['-c', 'user.name=docs', '-c', 'user.email=docs@example.invalid']
+  for (const args of [
+    ['init', '-q'],
+    ['add', 'samples'],
+    [...identity, '-c', 'commit.gpgsign=false', 'commit', '-q', '-m', 'samples as committed'],
+  ]) {
+    const result = git(args, { cwd: root, home })
+    if (result.status !== 0) {
+      throw new Error(`git ${args.join(' ')} in the sandbox: ${result.stderr.toString()}`)
+    }
   }
 }
 

@@ -16,9 +16,11 @@ describe('the README tour', () => {
     await sandbox?.close()
   })
 
-  it('starts the demo, reads, edits and stops it', async () => {
+  it('starts the demo, reads, edits, stops it and puts the sample back', async () => {
     expect(steps.map((step) => step.kind)).toContain('terminal')
-    expect(steps.at(-1)).toMatchObject({ kind: 'ctrl-c', terminal: 'demo' })
+    // It ends as a reader leaves it: the demo stopped, the sample put back.
+    expect(steps.filter((step) => step.kind === 'ctrl-c')).toMatchObject([{ terminal: 'demo' }])
+    expect(steps.at(-1)).toMatchObject({ kind: 'run', command: 'npm run workshop:reset' })
     await sandbox.run(steps, 'README.md')
   }, 60_000)
 })

@@ -1,44 +1,29 @@
-// The README against the code: the settings table against SETTINGS, the error table against
-// ERROR_CODES, and every relative link in README.md and docs/**/*.md against the files that exist.
+// The reference against the code: the settings table of docs/reference.md against SETTINGS, its
+// error table against ERROR_CODES; and every relative link in README.md, CONTRIBUTING.md and
+// docs/**/*.md against the files and headings that exist.
 import { existsSync, statSync } from 'node:fs'
-import { readdir } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SETTINGS } from '../../packages/config-sidecar/src/settings/settings.js'
-import { ERROR_CODES } from '../../packages/shared/src/http-contract.js'
+import { ERROR_CODES, ERROR_STATUS } from '../../packages/shared/src/http-contract.js'
+import type { ErrorCode } from '../../packages/shared/src/http-contract.js'
 import { readDoc, repoRoot } from './doc-runner.js'
+import { markdownUnder, tableBetween } from './markdown.js'
 
-const readme = await readDoc('README.md')
-
-/** The rows of the Markdown table between `<!-- name:start -->` and `<!-- name:end -->`, as cells. */
-function tableBetween(markdown: string, name: string): string[][] {
-  const start = markdown.indexOf(`<!-- ${name}:start -->`)
-  const end = markdown.indexOf(`<!-- ${name}:end -->`)
-  if (start === -1 || end < start) throw new Error(`README.md has no ${name} markers`)
-  const rows = markdown
-    .slice(start, end)
-    .split('\n')
-    .filter((line) => line.trim().startsWith('|'))
-    .map((line) =>
-      line
-        .trim()
-        .replace(/^\||\|$/g, '')
-        .split('|')
-        .map((cell) => cell.trim()),
-    )
-  // The header row and the |---| row.
-  return rows.slice(2)
-}
+const REFERENCE = 'docs/reference.md'
+const reference = await readDoc(REFERENCE)
 
 const code = (cell: string): string => /^`([^`]+)`$/.exec(cell)?.[1] ?? cell
 
-describe('README.md', () => {
+describe(REFERENCE, () => {
   it('lists every setting in SETTINGS, in order, with its meaning and default', () => {
-    const rows = tableBetween(readme, 'settings-table').map(([name, meaning, fallback]) => ({
-      name: code(name!),
-      meaning,
-      default: fallback,
-    }))
+    const rows = tableBetween(reference, 'settings-table', REFERENCE).map(
+      ([name, meaning, fallback]) => ({
+        name: code(name!),
+        meaning,
+        default: fallback,
+      }),
+    )
     expect(rows).toEqual(
       SETTINGS.map((setting) => ({
         name: setting.name,
@@ -48,16 +33,19 @@ describe('README.md', () => {
     )
   })
 
-  it('documents every error code in ERROR_CODES, and no other', () => {
-    const codes = tableBetween(readme, 'error-codes').map(([cell]) => code(cell!))
+  it('documents every error code in ERROR_CODES, and no other, with the status it is answered with', () => {
+    const rows = tableBetween(reference, 'error-codes', REFERENCE)
+    const codes = rows.map(([cell]) => code(cell!))
     expect(new Set(codes).size, 'each code once').toBe(codes.length)
     expect([...codes].sort()).toEqual([...ERROR_CODES].sort())
+    for (const [cell, status] of rows)
+      expect(Number(status), code(cell!)).toBe(ERROR_STATUS[code(cell!) as ErrorCode])
   })
 })
 
-describe('relative links in README.md and docs/**/*.md', () => {
+describe('relative links in README.md, CONTRIBUTING.md and docs/**/*.md', () => {
   it('point at files that exist, and at headings that exist', async () => {
-    const documents = ['README.md', ...(await markdownUnder('docs'))]
+    const documents = ['README.md', 'CONTRIBUTING.md', ...(await markdownUnder('docs'))]
     const broken: string[] = []
     for (const document of documents) {
       for (const { target, line } of links(await readDoc(document))) {
@@ -68,14 +56,6 @@ describe('relative links in README.md and docs/**/*.md', () => {
     expect(broken).toEqual([])
   })
 })
-
-async function markdownUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(join(repoRoot, dir), { withFileTypes: true, recursive: true })
-  return entries
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.md'))
-    .map((entry) => relative(repoRoot, join(entry.parentPath, entry.name)))
-    .sort()
-}
 
 /** Link targets outside code: `[text](target)`, `![alt](target)` and `[label]: target`. */
 function links(markdown: string): { target: string; line: number }[] {

@@ -3,7 +3,7 @@ import type { Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { dirname } from 'node:path'
 import { createConfigRoute } from './http/config-route.js'
-import { createBearerCheck } from './http/guards.js'
+import { createBearerCheck, createRefusalLog } from './http/guards.js'
 import { createHealthListener, createRequestListener } from './http/server.js'
 import { resolveLocalToken } from './http/local-token.js'
 import { createLogger } from './support/logger.js'
@@ -13,12 +13,13 @@ import { createMetrics } from './http/metrics.js'
 import { createRefresher } from './refresh/refresher.js'
 import type { RefreshOutcome, Refresher } from './refresh/refresher.js'
 import type { Settings } from './settings/settings.js'
-import { loadKeys } from './document/keys.js'
+import { loadKeySet } from './document/keys.js'
 import { createSource } from './sources/create-source.js'
 import { VERSION } from './support/version.js'
 import { createSnapshotStore } from './state/snapshot.js'
 import type { HttpTimeouts } from './sources/http-source.js'
 import { createConfigStore } from './state/store.js'
+import { createConfigFiles } from './files/config-files.js'
 import type { ConfigStore } from './state/store.js'
 
 export interface SidecarOptions {
@@ -63,10 +64,17 @@ export async function createSidecar(
   options: SidecarOptions = {},
 ): Promise<Sidecar> {
   const logger = options.logger ?? createLogger({ level: settings.logLevel })
-  const decryptor = await loadKeys(settings.keys)
+  const { decryptor, demoKeyIds } = await loadKeySet(settings.keys)
   const source = createSource(settings, options)
   const store = createConfigStore({ maxStalenessMs: settings.maxStalenessMs })
-  const metrics = createMetrics(store)
+  // Config as files: every new config (the snapshot's at a restart included) is written to the
+  // files of CONFIG_WRITE_FILE, then CONFIG_ON_CHANGE runs; neither holds up serving.
+  const configFiles =
+    settings.writeFiles.length === 0 && settings.onChange === undefined
+      ? undefined
+      : createConfigFiles({ files: settings.writeFiles, onChange: settings.onChange, logger })
+  if (configFiles !== undefined) store.subscribe((config) => void configFiles.update(config))
+  const metrics = createMetrics(store, configFiles)
   const refresher = createRefresher({
     source,
     store,
@@ -84,6 +92,8 @@ export async function createSidecar(
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS
   const servers: Server[] = []
   const sockets = new Set<Socket>()
+  // Refused local callers: one log line per kind, then at most one a minute with the count.
+  const refusals = createRefusalLog(logger)
 
   return {
     store,
@@ -95,8 +105,10 @@ export async function createSidecar(
         await ensurePrivateDir(dirname(settings.cacheDir), 'the private directory')
         await ensurePrivateDir(settings.cacheDir, 'the cache directory (CONFIG_CACHE_DIR)')
       }
-      // A snapshot from an earlier run is served from the first request on.
+      // A snapshot from an earlier run is served from the first request on, and is in the files
+      // before the listener opens: an app started once the sidecar is ready finds them.
       await refresher.restore()
+      await configFiles?.written()
       const local = await resolveLocalToken(settings.localAuth)
       const { token } = local
       const listener = createRequestListener({
@@ -109,6 +121,8 @@ export async function createSidecar(
         sourceDisplay: source.display,
         startedAt: Date.now(),
         overConnectionLimit: () => sockets.size > maxConnections,
+        refusals,
+        demoKeyIds,
       })
       const server = configure(
         createServer({ ...SERVER_OPTIONS, maxHeaderSize: 16 * 1024 }, listener),
@@ -139,6 +153,15 @@ export async function createSidecar(
             ? `token file ${settings.localAuth.path}`
             : settings.localAuth.kind,
       })
+      if (demoKeyIds.length > 0) {
+        // The shipped demo key is public: say so once, at start, with the way out.
+        logger.warn('CONFIG_KEYS holds the shipped demo key, which is public', {
+          kids: demoKeyIds.join(','),
+          reason:
+            'its private key is published in the repository: anything encrypted to it is readable by anyone',
+          fix: 'make your own keys (config-sidecar keygen), encrypt your values to them (config-sidecar encrypt), set CONFIG_KEYS to your private key set and remove the demo key (--default-keys); see docs/deploy-cloud-foundry.md or docs/deploy-kubernetes.md',
+        })
+      }
       const firstRefresh = refresher.start()
       return { url: `http://127.0.0.1:${port}`, port, healthPort, token, firstRefresh }
     },
@@ -149,11 +172,13 @@ export async function createSidecar(
       configRoute.closeAll()
       for (const server of servers) server.closeIdleConnections()
       await refresher.stop()
+      await configFiles?.stop()
       const forced = setTimeout(() => {
         for (const server of servers) server.closeAllConnections()
       }, 2000)
       await closed
       clearTimeout(forced)
+      refusals.close()
     },
   }
 }

@@ -15,6 +15,13 @@ export interface SidecarStatus {
   readonly stale: boolean | null
   /** Why it is stale: error code, key path and message as the sidecar's /status gives them. */
   readonly reason: string | null
+  /**
+   * True when the sidecar decrypts with the shipped demo key, which is public (anything encrypted
+   * to it is readable by anyone); null: it does not say (unreachable, or a sidecar without it).
+   */
+  readonly demoKey: boolean | null
+  /** The kids of the demo keys in use, as the sidecar names them (short, at most a few). */
+  readonly demoKeyIds: readonly string[]
 }
 
 export interface SidecarState {
@@ -26,6 +33,9 @@ export interface SidecarState {
 
 /** Longest reason shown on the page. */
 const MAX_REASON = 300
+/** Most demo kids shown, and the longest. */
+const MAX_DEMO_KIDS = 8
+const MAX_KID = 80
 
 export function createSidecarState(sidecar: SidecarClient, logger: Logger): SidecarState {
   let saidNoReadyz = false
@@ -56,6 +66,7 @@ export function createSidecarState(sidecar: SidecarClient, logger: Logger): Side
             version: typeof body['version'] === 'string' ? body['version'] : null,
             stale,
             reason: stale ? reasonOf(body) : null,
+            ...demoKeyOf(body),
           }
         }
         // No /status we can read: readiness is all the sidecar tells.
@@ -64,9 +75,18 @@ export function createSidecarState(sidecar: SidecarClient, logger: Logger): Side
           version: null,
           stale: null,
           reason: null,
+          demoKey: null,
+          demoKeyIds: [],
         }
       } catch {
-        return { reach: 'unreachable', version: null, stale: null, reason: null }
+        return {
+          reach: 'unreachable',
+          version: null,
+          stale: null,
+          reason: null,
+          demoKey: null,
+          demoKeyIds: [],
+        }
       }
     },
   }
@@ -89,6 +109,20 @@ function reasonOf(body: Record<string, unknown>): string {
     reason = 'the sidecar gives no reason'
   }
   return reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason
+}
+
+/** `demoKey` and `demoKeyIds` of the sidecar's /status; null when it does not say. */
+function demoKeyOf(body: Record<string, unknown>): Pick<SidecarStatus, 'demoKey' | 'demoKeyIds'> {
+  const said = body['demoKey']
+  if (typeof said !== 'boolean') return { demoKey: null, demoKeyIds: [] }
+  const ids = Array.isArray(body['demoKeyIds']) ? (body['demoKeyIds'] as unknown[]) : []
+  return {
+    demoKey: said,
+    demoKeyIds: ids
+      .filter((id): id is string => typeof id === 'string')
+      .slice(0, MAX_DEMO_KIDS)
+      .map((id) => (id.length > MAX_KID ? `${id.slice(0, MAX_KID - 1)}…` : id)),
+  }
 }
 
 function parseObject(body: Buffer): Record<string, unknown> | undefined {

@@ -87,6 +87,31 @@ describe('the first paint', () => {
     expect(textOf(html, 'stale-reason')).toContain('payments.apiKey')
   })
 
+  it('warns, with a badge, when the sidecar decrypts with the shipped demo key (public)', async () => {
+    const sidecar = await fakeSidecar({ demoKeyIds: ['demo-only-rsa-2026', '<b>odd</b>'] })
+    const app = await startApp(sidecar.port)
+    const html = await (await fetch(`${app.url}/`)).text()
+    expect(html).toMatch(/<p id="demo-key-row" class="alert" role="alert">/)
+    expect(textOf(html, 'demo-key')).toBe('public demo key')
+    expect(html).toMatch(/id="demo-key" class="badge" data-tone="bad"/)
+    const reason = textOf(html, 'demo-key-reason') ?? ''
+    expect(reason).toContain('demo-only-rsa-2026')
+    expect(reason).toContain('public')
+    expect(reason).toContain('&lt;b&gt;odd&lt;/b&gt;')
+    expect(html).not.toContain('<b>odd</b>')
+  })
+
+  it('shows no demo key warning when the sidecar has keys of its own, or does not say', async () => {
+    for (const demoKeyIds of [[], undefined]) {
+      const sidecar = await fakeSidecar({ demoKeyIds })
+      const html = await (await fetch(`${(await startApp(sidecar.port)).url}/`)).text()
+      expect(html, String(demoKeyIds)).toMatch(
+        /<p id="demo-key-row" class="alert" role="alert" hidden>/,
+      )
+      expect(textOf(html, 'demo-key-reason')).toBe('')
+    }
+  })
+
   it("carries a CSP with frame-ancestors 'none' and nosniff", async () => {
     const sidecar = await fakeSidecar()
     const app = await startApp(sidecar.port)
@@ -111,6 +136,18 @@ describe('the live relay', () => {
     expect(events.text().indexOf('event: status')).toBeLessThan(
       events.text().indexOf('event: config'),
     )
+  })
+
+  it('sends the demo key warning with the status, and its end when the sidecar stops using it', async () => {
+    const sidecar = await fakeSidecar({ demoKeyIds: ['demo-only-ec-2026'] })
+    const app = await startApp(sidecar.port, { page: { statusEveryMs: 100 } })
+    const events = await openEvents(app.url)
+    await waitFor(() => (events.text().includes('"demoKey":{') ? true : undefined))
+    expect(events.text()).toMatch(
+      /event: status\ndata: .*"demoKey":\{"text":"public demo key","tone":"bad"\}.*demo-only-ec-2026/,
+    )
+    sidecar.state.demoKeyIds = []
+    await waitFor(() => (events.text().includes('"demoKey":null') ? true : undefined))
   })
 
   it('serves at most maxClients streams: beyond, 503 with Retry-After and a JSON error', async () => {

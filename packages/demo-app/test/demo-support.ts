@@ -70,6 +70,8 @@ export interface FakeState {
   lastError: { code: string; message: string; at: string } | null
   /** Paths (without query) the fake answers 404 for, as a sidecar without them would. */
   missing: Set<string>
+  /** The demo kids /status names (`demoKey` true when any); undefined: /status has neither field. */
+  demoKeyIds: string[] | undefined
 }
 
 /**
@@ -85,6 +87,7 @@ export async function fakeSidecar(initial: Partial<FakeState> = {}, onPort = 0) 
     stale: false,
     lastError: null,
     missing: new Set(),
+    demoKeyIds: undefined,
     ...initial,
   }
   const seen: { url: string; authorization: string | undefined; accept: string | undefined }[] = []
@@ -116,6 +119,9 @@ export async function fakeSidecar(initial: Partial<FakeState> = {}, onPort = 0) 
         stale: state.stale,
         fromSnapshot: false,
         lastError: state.lastError,
+        ...(state.demoKeyIds === undefined
+          ? {}
+          : { demoKey: state.demoKeyIds.length > 0, demoKeyIds: state.demoKeyIds }),
       })
       return
     }
@@ -174,6 +180,17 @@ export async function fakeSidecar(initial: Partial<FakeState> = {}, onPort = 0) 
     /** Sends the current redacted view to every open stream, as the sidecar does after a change. */
     push(): void {
       for (const stream of streams) stream.write(eventOf())
+    },
+    /** Sends a `changes` event naming these paths, then the current redacted view (a change). */
+    pushChange(paths: { added?: string[]; removed?: string[]; changed?: string[] }): void {
+      const data = JSON.stringify({
+        from: '"redacted-before"',
+        to: etagOf('redacted'),
+        added: paths.added ?? [],
+        removed: paths.removed ?? [],
+        changed: paths.changed ?? [],
+      })
+      for (const stream of streams) stream.write(`event: changes\ndata: ${data}\n\n${eventOf()}`)
     },
   }
 }

@@ -1,10 +1,18 @@
+// Parsing: JSON or YAML text into one plain object, the only parsing in the sidecar. Refuses what
+// would parse to something other than what was written: duplicate keys (also keys that collide once
+// YAML makes them text), nesting or alias expansion past the limits, a `{jwe}` hidden in a set.
 import type * as YamlModule from 'yaml'
 import type { YAMLError } from 'yaml'
 import { interopDefault } from '../support/interop.js'
 import { SidecarError } from '../support/errors.js'
 import { DOCUMENT_LIMITS } from '../support/limits.js'
-import { copy, isRecord } from './record.js'
+import { findDuplicateJsonKey } from './json-keys.js'
+import { formatPath, showKey } from './path.js'
+import type { DocumentPath } from './path.js'
+import { toPlainJson } from './plain.js'
+import { isRecord } from './record.js'
 import type { ConfigRecord } from './record.js'
+import { expansionLimit } from './size.js'
 
 export type DocumentFormat = 'json' | 'yaml'
 
@@ -24,8 +32,9 @@ export function detectFormat(
 
 /**
  * Parses a JSON or YAML body into an object. Refuses (ERR_DOCUMENT_INVALID) anything that does not
- * parse, is not an object, nests deeper than the limit or expands too many YAML aliases. `where`
- * names the file or URL in messages; the body itself is never quoted.
+ * parse, is not an object, repeats a key, nests deeper than the limit or expands too many YAML
+ * aliases, and (ERR_DOCUMENT_TOO_LARGE) anything whose JSON would pass 4× the text (aliases copied).
+ * `where` names the file or URL in messages; the body itself is never quoted, keys may be.
  */
 export async function parseDocument(
   text: string,
@@ -50,8 +59,25 @@ export async function parseDocument(
       `${where} must hold an object at the top level (found ${kindOf(value)})`,
     )
   }
-  checkDepth(value, where)
-  return copy(value) as ConfigRecord
+  const document = toPlainJson(
+    value,
+    where,
+    expansionLimit(Buffer.byteLength(text)),
+  ) as ConfigRecord
+  if (yaml === undefined) {
+    const duplicate = findDuplicateJsonKey(text)
+    if (duplicate !== undefined) throw duplicateKey(where, duplicate)
+  }
+  return document
+}
+
+function duplicateKey(where: string, path: DocumentPath): SidecarError {
+  const key = String(path[path.length - 1])
+  const parent = path.length === 1 ? 'the top level' : showKey(formatPath(path.slice(0, -1)))
+  return new SidecarError(
+    'ERR_DOCUMENT_INVALID',
+    `${where}: the key ${showKey(key)} is given twice at ${parent}; which one is meant is ambiguous`,
+  )
 }
 
 type Yaml = typeof YamlModule
@@ -68,7 +94,7 @@ function parseYaml(yaml: Yaml, text: string, where: string): unknown {
   const document = yaml.parseDocument(text, { uniqueKeys: false, prettyErrors: false })
   const [error] = document.errors
   if (error !== undefined) throw error
-  const duplicate = findDuplicateKey(yaml, document.contents)
+  const duplicate = findDuplicateKey(yaml, document, where)
   if (duplicate !== undefined) throw duplicate
   return document.toJS({ maxAliasCount: DOCUMENT_LIMITS.maxYamlAliases })
 }
@@ -111,47 +137,70 @@ function checkYamlNesting(yaml: Yaml, text: string, where: string): void {
   }
 }
 
-/** The first key that repeats within one map (as `uniqueKeys` would report it), in one pass. */
-function findDuplicateKey(yaml: Yaml, root: unknown): Error | undefined {
-  const stack: unknown[] = [root]
+/**
+ * The first key that repeats within one map, compared as the parsed document will hold it: keys
+ * become text, so `1` and `"1"`, `true` and `"true"`, `~` and `""` are the same key (JSON keeps only
+ * the last). A key that is itself a list or a map has no text form to serve, so it is refused too.
+ * One pass; aliases are not followed (the node they name is checked where it stands).
+ */
+function findDuplicateKey(
+  yaml: Yaml,
+  document: YamlModule.Document.Parsed,
+  where: string,
+): SidecarError | undefined {
+  const stack: { node: unknown; path: DocumentPath }[] = [{ node: document.contents, path: [] }]
   while (stack.length > 0) {
-    const node = stack.pop()
+    const { node, path } = stack.pop()!
     if (yaml.isMap(node)) {
-      const seen = new Set<unknown>()
+      const seen = new Set<string>()
       for (const pair of node.items) {
-        const key: unknown = yaml.isScalar(pair.key) ? pair.key.value : pair.key
+        const key = keyText(yaml, document, pair.key)
+        if (key === undefined) {
+          return new SidecarError(
+            'ERR_DOCUMENT_INVALID',
+            `${where}: a key at ${path.length === 0 ? 'the top level' : showKey(formatPath(path))} ` +
+              'is a list or a map; keys must be text, numbers, booleans or null',
+          )
+        }
         if (seen.has(key)) {
-          const range = yaml.isNode(pair.key) ? pair.key.range : undefined
-          return new yaml.YAMLParseError(
-            [range?.[0] ?? 0, range?.[1] ?? 0],
-            'DUPLICATE_KEY',
-            'Map keys must be unique',
+          return new SidecarError(
+            'ERR_DOCUMENT_INVALID',
+            `${where}: the key ${showKey(key)} is given twice at ` +
+              `${path.length === 0 ? 'the top level' : showKey(formatPath(path))} (keys are ` +
+              'compared as text: 1 and "1", true and "true" are the same key)',
           )
         }
         seen.add(key)
-        stack.push(pair.value)
+        stack.push({ node: pair.value, path: [...path, key] })
       }
     } else if (yaml.isSeq(node)) {
-      for (const item of node.items) stack.push(item)
+      node.items.forEach((item, index) => {
+        // A `!!omap` or `!!pairs` is a list of pairs.
+        if (yaml.isPair(item)) {
+          const key = keyText(yaml, document, item.key) ?? String(index)
+          stack.push({ node: item.value, path: [...path, key] })
+        } else stack.push({ node: item, path: [...path, index] })
+      })
     }
   }
   return undefined
 }
 
-/** Refuses documents nested deeper than the limit, before any recursive walk can overflow. */
-export function checkDepth(root: unknown, where: string): void {
-  const stack: { value: unknown; depth: number }[] = [{ value: root, depth: 1 }]
-  while (stack.length > 0) {
-    const { value, depth } = stack.pop()!
-    if (typeof value !== 'object' || value === null) continue
-    if (depth > DOCUMENT_LIMITS.maxDepth) {
-      throw new SidecarError(
-        'ERR_DOCUMENT_INVALID',
-        `${where} nests deeper than ${DOCUMENT_LIMITS.maxDepth} levels`,
-      )
-    }
-    for (const child of Object.values(value)) stack.push({ value: child, depth: depth + 1 })
-  }
+/** A map key as the parsed object holds it (text), or undefined for a list or map key. */
+function keyText(
+  yaml: Yaml,
+  document: YamlModule.Document.Parsed,
+  key: unknown,
+): string | undefined {
+  const node = yaml.isAlias(key) ? key.resolve(document) : key
+  if (node === null || node === undefined) return ''
+  if (!yaml.isScalar(node)) return undefined
+  const value: unknown = node.value
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value)
+  return String(node) // a timestamp or binary key, as written
 }
 
 function kindOf(value: unknown): string {

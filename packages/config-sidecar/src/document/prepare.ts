@@ -10,7 +10,9 @@ import { deepMerge, isRecord, newRecord } from './record.js'
 import type { ConfigRecord } from './record.js'
 import { decryptSecrets } from './secrets.js'
 import type { DocumentPath, SecretCache } from './secrets.js'
+import { expansionLimit, measureJson } from './size.js'
 import { isSpringEnvironment, mergeSpringEnvironment } from './spring.js'
+import { chooseVersion } from './version.js'
 
 /** A document ready to be served: decrypted, with where its secrets are and its version. */
 export interface PreparedDocument {
@@ -19,10 +21,16 @@ export interface PreparedDocument {
   /** Where the decrypted values are (the `?redact` view hides exactly these). */
   readonly secretPaths: readonly DocumentPath[]
   /**
-   * The upstream's version when it gives one, else a hash of the bytes as fetched (secrets still
-   * encrypted): never a hash of decrypted values, which would give a short secret away.
+   * The upstream's version when it gives a usable one (printable ASCII, at most 200 characters),
+   * else a hash of the bytes as fetched (secrets still encrypted): never a hash of decrypted values,
+   * which would give a short secret away. Always a valid HTTP header value.
    */
   readonly version: string
+  /**
+   * What the caller should log (as warnings): an upstream version that was not used, a property
+   * that could not be served. Each names keys, never values; empty for a well-formed document.
+   */
+  readonly notices: readonly string[]
   /** Ciphertext → plaintext of this document's secrets, for the next refresh (in memory only). */
   readonly secrets: SecretCache
   /** How many secrets needed decryption (0 when every secret was unchanged). */
@@ -32,8 +40,10 @@ export interface PreparedDocument {
 /**
  * Turns raw bytes from a source into a {@link PreparedDocument}: size check, whole-document JWE,
  * JSON/YAML parse (a directory's files merged in order), Spring environment merge, secret
- * decryption. Throws a SidecarError on the first problem; the caller keeps the last good config.
- * `previous` holds the secrets of the config served now: an unchanged secret is not decrypted again.
+ * decryption, and the expanded document checked against its bound (at most 4× the bytes fetched
+ * and the size limit). Throws a SidecarError on the first problem; the caller keeps the last good
+ * config. `previous` holds the secrets of the config served now: an unchanged secret is not
+ * decrypted again. `version` is the upstream's own (its `X-Config-Version` header), if any.
  */
 export async function prepareConfig(
   raw: RawConfig,
@@ -62,18 +72,32 @@ export async function prepareConfig(
     for (const part of raw.documents) deepMerge(document, (await parseOne(part, options)).document)
   }
 
-  let version = options.version
+  const limit = expansionLimit(bytes)
+  const notices: string[] = []
+  let springVersion: string | undefined
   if (isSpringEnvironment(document)) {
-    const merged = mergeSpringEnvironment(document, options.where)
+    const merged = mergeSpringEnvironment(document, options.where, { maxBytes: limit })
     document = merged.document
-    version ??= merged.version
+    springVersion = merged.version
+    for (const notice of merged.notices) notices.push(notice)
   }
+  const version = chooseVersion(
+    [
+      { from: `the X-Config-Version header of ${options.where}`, version: options.version },
+      { from: `the Spring environment of ${options.where}`, version: springVersion },
+    ],
+    () => fetchedBytesHash(raw),
+    notices,
+  )
 
   const decrypted = await decryptSecrets(document, options.decryptor, options.previous)
+  // What is served, as JSON, stays within the bound (decrypted values included).
+  measureJson(decrypted.document, limit, options.where)
   return {
     document: decrypted.document,
     secretPaths: wholeDocumentSecret ? leafPaths(decrypted.document) : decrypted.secretPaths,
-    version: version ?? fetchedBytesHash(raw),
+    version,
+    notices,
     secrets: decrypted.cache,
     decrypted: decrypted.decrypted,
   }

@@ -1,11 +1,13 @@
 import { SECRET_PREFIX } from './crypto/index.js'
 import type { SecretDecryptor } from './crypto/index.js'
 import { SidecarError, isSidecarError } from '../support/errors.js'
+import { formatPath } from './path.js'
+import type { DocumentPath } from './path.js'
 import { isRecord } from './record.js'
 import type { ConfigRecord } from './record.js'
 
-/** A path of keys into a document: object keys and list indexes. */
-export type DocumentPath = readonly (string | number)[]
+export { formatPath } from './path.js'
+export type { DocumentPath } from './path.js'
 
 /** Decrypted plaintext by compact JWE, so a refresh does not decrypt an unchanged secret again. */
 export type SecretCache = ReadonlyMap<string, string>
@@ -63,16 +65,6 @@ export async function decryptSecrets(
     else secret.parent[secret.key as string] = plaintext
   }
   return { document, secretPaths: found.map((secret) => secret.path), cache, decrypted }
-}
-
-/** `a.b[0].c`: how a key path is shown in messages. */
-export function formatPath(path: DocumentPath): string {
-  if (path.length === 0) return '(the document)'
-  return path
-    .map((segment, index) =>
-      typeof segment === 'number' ? `[${segment}]` : index === 0 ? segment : `.${segment}`,
-    )
-    .join('')
 }
 
 function collect(

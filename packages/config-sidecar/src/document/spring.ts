@@ -1,159 +1,166 @@
+// A Spring Cloud Config environment merged into one nested document, property by property as a
+// Spring client resolves them: the first source that has a key wins, a list comes whole from one
+// source, the v2 `{value, origin}` shape is unwrapped and `spring.profiles` is dropped.
+// docs/spring-compatibility.md lists each rule with the test that proves it.
 import { SidecarError } from '../support/errors.js'
 import { DOCUMENT_LIMITS } from '../support/limits.js'
-import { isRecord, newRecord, ownValue } from './record.js'
+import { isRecord, ownValue } from './record.js'
 import type { ConfigRecord } from './record.js'
+import { SizeBudget } from './size.js'
+import { parsePropertyKey } from './spring-keys.js'
+import type { KeySegment } from './spring-keys.js'
+import { buildDocument, pathId } from './spring-tree.js'
+import type { SpringProperty } from './spring-tree.js'
 
-/** One step of a property key: an object key or a list index. */
-export type KeySegment = string | number
+export { formatPropertyKey, parsePropertyKey } from './spring-keys.js'
+export type { KeySegment } from './spring-keys.js'
 
 /** True when a document is a Spring Cloud Config environment (it has `propertySources`). */
 export function isSpringEnvironment(document: ConfigRecord): boolean {
   return Array.isArray(ownValue(document, 'propertySources'))
 }
 
+export interface MergedEnvironment {
+  readonly document: ConfigRecord
+  /** The environment's `version` when it is a non-empty string (prepare.ts checks it is usable). */
+  readonly version: string | undefined
+  /** Properties that could not be served, each naming its key (never its value). */
+  readonly notices: readonly string[]
+}
+
 /**
  * Merges a Spring Cloud Config environment into one nested object. Property sources come highest
- * precedence first, so the first source to set a path wins. Keys are expanded: `a.b.c` becomes
- * nested objects, `list[0]` a list, `map[x.y]` the map key `x.y`. As in Spring Boot, a list comes
- * whole from one source: lower sources do not add elements to it. Where two keys conflict (`a` and
- * `a.b`), the earlier one wins.
+ * precedence first. Every property a Spring client resolves (`Environment.getProperty`) is served:
+ * - the first source that has a key (with a value other than null) wins it;
+ * - a list (`list[0]`, `list[1].name`) comes whole from the first source that has any element;
+ * - keys are expanded as Boot's binder reads them: `a.b.c` nests, `list[0]` is a list, `map[x.y]`
+ *   is the one map key `x.y`;
+ * - where a value and a deeper key collide (`foo` and `foo.db`), the deeper key is served as one
+ *   dotted name beside the value (`{"foo": …, "foo.db": …}`), as the Config Server's own
+ *   `/{app}-{profile}.json` does, whichever source or order they come in;
+ * - a `{"value", "origin"}` pair (the v2 shape) is unwrapped; `spring.profiles` is not served.
+ * The expanded document is bounded by `maxBytes` (ERR_DOCUMENT_TOO_LARGE, naming the key).
  */
 export function mergeSpringEnvironment(
   environment: ConfigRecord,
   where: string,
-): { document: ConfigRecord; version: string | undefined } {
+  options: { maxBytes?: number } = {},
+): MergedEnvironment {
   const sources = ownValue(environment, 'propertySources') as unknown[]
-  const document = newRecord()
-  const listOwner = new WeakMap<unknown[], number>()
+  const properties = resolveProperties(sources, where)
+  const budget = new SizeBudget(options.maxBytes ?? DOCUMENT_LIMITS.maxBytes, where)
+  const { document, notices } = buildDocument(properties, budget, where)
+  const version = ownValue(environment, 'version')
+  return {
+    document,
+    version: typeof version === 'string' && version !== '' ? version : undefined,
+    notices,
+  }
+}
 
-  sources.forEach((propertySource, index) => {
-    const source = isRecord(propertySource) ? ownValue(propertySource, 'source') : undefined
-    if (!isRecord(source)) {
-      throw new SidecarError(
-        'ERR_DOCUMENT_INVALID',
-        `${where}: propertySources[${index}] has no "source" object`,
-      )
-    }
-    for (const key of Object.keys(source)) {
-      setIfAbsent(document, parsePropertyKey(key, where), source[key], index, listOwner, where)
+interface Entry {
+  readonly key: string
+  readonly segments: readonly KeySegment[]
+  readonly id: string
+  /** The path of the list this key is an element of (its part before the first index), if any. */
+  readonly list: string | undefined
+}
+
+/**
+ * Every property a Spring client resolves, with the value it resolves to, in the order the Config
+ * Server's JSON conversion writes them: keys in the order they first appear reading from the lowest
+ * source up, then the lists.
+ */
+function resolveProperties(sources: readonly unknown[], where: string): SpringProperty[] {
+  const entries = sources.map((propertySource, index) => readSource(propertySource, index, where))
+
+  // Who wins, reading from the highest source down.
+  const winners = new Map<string, SpringProperty>()
+  /** The source that owns each list, as Boot's binder takes it: the first with any element. */
+  const listOwner = new Map<string, number>()
+  entries.forEach((source, index) => {
+    for (const { entry, value } of source) {
+      if (entry.list !== undefined) {
+        const owner = listOwner.get(entry.list)
+        if (owner === undefined) listOwner.set(entry.list, index)
+        else if (owner !== index) continue // the list came whole from a higher source
+      }
+      const existing = winners.get(entry.id)
+      // A null hides nothing: Spring's resolver passes over it to the next source.
+      if (existing === undefined || (existing.value === null && value !== null))
+        winners.set(entry.id, { key: entry.key, segments: entry.segments, value, source: index })
     }
   })
-  fillListHoles(document)
 
-  const version = ownValue(environment, 'version')
-  return { document, version: typeof version === 'string' && version !== '' ? version : undefined }
-}
-
-/** Splits a Spring property key into segments: `a.b[0].c` → ['a', 'b', 0, 'c']. */
-export function parsePropertyKey(key: string, where: string): KeySegment[] {
-  const segments: KeySegment[] = []
-  let current = ''
-  let i = 0
-  const flush = (): void => {
-    if (current !== '') segments.push(current)
-    current = ''
-  }
-  while (i < key.length) {
-    const char = key[i]!
-    if (char === '.') {
-      flush()
-      i += 1
-    } else if (char === '[') {
-      flush()
-      const end = key.indexOf(']', i)
-      if (end === -1)
-        throw new SidecarError(
-          'ERR_DOCUMENT_INVALID',
-          `${where}: property key "${key}" has an unclosed [`,
-        )
-      const inner = key.slice(i + 1, end)
-      if (/^\d+$/.test(inner)) {
-        const index = Number(inner)
-        if (index > DOCUMENT_LIMITS.maxListIndex) {
-          throw new SidecarError(
-            'ERR_DOCUMENT_INVALID',
-            `${where}: property key "${key}" has a list index above ${DOCUMENT_LIMITS.maxListIndex}`,
-          )
-        }
-        segments.push(index)
-      } else {
-        segments.push(inner.replace(/^(["'])(.*)\1$/, '$2'))
-      }
-      i = end + 1
-    } else {
-      current += char
-      i += 1
+  // Where each goes, reading from the lowest source up.
+  const rank = new Map<string, number>()
+  const listRank = new Map<string, number>()
+  for (let index = entries.length - 1; index >= 0; index -= 1)
+    for (const { entry } of entries[index]!) {
+      if (entry.list === undefined) {
+        if (!rank.has(entry.id)) rank.set(entry.id, rank.size)
+      } else if (!listRank.has(entry.list)) listRank.set(entry.list, listRank.size)
     }
-  }
-  flush()
-  if (segments.length === 0)
-    throw new SidecarError('ERR_DOCUMENT_INVALID', `${where}: a property key is empty`)
-  return segments
+  const placed = [...winners].map(([id, property]) => {
+    const list = listPath(property.segments)
+    return { property, at: list === undefined ? rank.get(id)! : rank.size + listRank.get(list)! }
+  })
+  // Array.prototype.sort is stable: a list's elements keep their owner's order.
+  return placed.sort((a, b) => a.at - b.at).map(({ property }) => property)
 }
 
-type Container = ConfigRecord | unknown[]
-
-function setIfAbsent(
-  root: ConfigRecord,
-  segments: KeySegment[],
-  value: unknown,
-  sourceIndex: number,
-  listOwner: WeakMap<unknown[], number>,
+/** One property source's keys, split and checked, with their values (v2 shape unwrapped). */
+function readSource(
+  propertySource: unknown,
+  index: number,
   where: string,
-): void {
-  let container: Container = root
-  for (let depth = 0; depth < segments.length; depth += 1) {
-    const segment = segments[depth]!
-    if (depth + 1 > DOCUMENT_LIMITS.maxDepth) {
+): { entry: Entry; value: unknown }[] {
+  const source = isRecord(propertySource) ? ownValue(propertySource, 'source') : undefined
+  if (!isRecord(source)) {
+    throw new SidecarError(
+      'ERR_DOCUMENT_INVALID',
+      `${where}: propertySources[${index}] has no "source" object`,
+    )
+  }
+  const out: { entry: Entry; value: unknown }[] = []
+  for (const key of Object.keys(source)) {
+    const segments = parsePropertyKey(key, `${where}: propertySources[${index}]`)
+    if (segments.length > DOCUMENT_LIMITS.maxDepth) {
       throw new SidecarError(
         'ERR_DOCUMENT_INVALID',
-        `${where}: a property key nests deeper than ${DOCUMENT_LIMITS.maxDepth} levels`,
+        `${where}: propertySources[${index}]: a property key nests deeper than ${DOCUMENT_LIMITS.maxDepth} levels`,
       )
     }
-    if (Array.isArray(container)) {
-      if (typeof segment !== 'number') return // `list.name` after `list[0]`: conflicts, earlier wins
-      if (listOwner.get(container) !== sourceIndex) return // the list came whole from a higher source
-    } else if (typeof segment === 'number') {
-      return // `map[0]` where `map.key` came first: conflicts, earlier wins
-    }
-    const last = depth === segments.length - 1
-    const existing = readChild(container, segment)
-    if (last) {
-      if (existing === undefined) writeChild(container, segment, value)
-      return
-    }
-    if (existing === undefined) {
-      const next = segments[depth + 1]!
-      const child: Container = typeof next === 'number' ? [] : newRecord()
-      if (Array.isArray(child)) listOwner.set(child, sourceIndex)
-      writeChild(container, segment, child)
-      container = child
-    } else if (Array.isArray(existing) || isRecord(existing)) {
-      container = existing
-    } else {
-      return // a value is already set where this key needs an object
-    }
+    if (isProfileGate(segments)) continue
+    const entry = { key, segments, id: pathId(segments), list: listPath(segments) }
+    out.push({ entry, value: unwrapOrigin(source[key]) })
   }
+  return out
 }
 
-function readChild(container: Container, segment: KeySegment): unknown {
-  if (Array.isArray(container)) return container[segment as number]
-  return ownValue(container, segment as string)
+/** The path of the list a key is an element of: its segments before the first index. */
+function listPath(segments: readonly KeySegment[]): string | undefined {
+  const at = segments.findIndex((segment) => typeof segment === 'number')
+  return at === -1 ? undefined : pathId(segments.slice(0, at))
 }
 
-function writeChild(container: Container, segment: KeySegment, value: unknown): void {
-  if (Array.isArray(container)) container[segment as number] = value
-  else container[segment as string] = value
+/** `spring.profiles` (and its list form) gates a YAML document; Spring does not serve it. */
+function isProfileGate(segments: readonly KeySegment[]): boolean {
+  return (
+    segments[0] === 'spring' &&
+    segments[1] === 'profiles' &&
+    (segments.length === 2 || (segments.length === 3 && typeof segments[2] === 'number'))
+  )
 }
 
-// `list[2]` without `list[1]` leaves a hole; JSON has none, so holes become null.
-function fillListHoles(value: unknown): void {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i += 1) {
-      if (!(i in value)) value[i] = null
-      else fillListHoles(value[i])
-    }
-  } else if (isRecord(value)) {
-    for (const key of Object.keys(value)) fillListHoles(value[key])
-  }
+/** The v2 shape (`Accept: application/vnd.spring-cloud.config-server.v2+json`), unwrapped. */
+function unwrapOrigin(value: unknown): unknown {
+  if (
+    isRecord(value) &&
+    Object.keys(value).length === 2 &&
+    Object.hasOwn(value, 'value') &&
+    Object.hasOwn(value, 'origin')
+  )
+    return value['value']
+  return value
 }

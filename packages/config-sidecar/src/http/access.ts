@@ -3,6 +3,7 @@ import type { Refresher } from '../refresh/refresher.js'
 import type { ConfigStore } from '../state/store.js'
 import type { Logger } from '../support/logger.js'
 import type { ConfigRoute } from './config-route.js'
+import type { RefusalLog } from './guards.js'
 import type { Metrics, RouteName } from './metrics.js'
 import { sendError, sendMethodNotAllowed } from './respond.js'
 
@@ -19,6 +20,10 @@ export interface SidecarHttpDeps {
   readonly startedAt: number
   /** True while more connections are open than the sidecar accepts. */
   readonly overConnectionLimit: () => boolean
+  /** Where refused local callers are logged (rate limited per kind); none: not logged. */
+  readonly refusals?: RefusalLog | undefined
+  /** The kids of CONFIG_KEYS that belong to the shipped, public demo key set (for /status). */
+  readonly demoKeyIds?: readonly string[] | undefined
 }
 
 /** The methods of the data routes. */
@@ -31,7 +36,13 @@ export function authorized(
   res: ServerResponse,
   route: RouteName,
 ): boolean {
-  if (deps.checkToken === undefined || deps.checkToken(req.headers.authorization)) return true
+  const { authorization } = req.headers
+  if (deps.checkToken === undefined || deps.checkToken(authorization)) return true
+  // Which kind only: the header itself is never logged.
+  deps.refusals?.record(
+    authorization === undefined || authorization.trim() === '' ? 'no-token' : 'wrong-token',
+    { route },
+  )
   sendError(
     res,
     deps.metrics,
@@ -45,7 +56,7 @@ export function authorized(
   return false
 }
 
-/** True when the method is one of `methods`; else answers 405 with `Allow`. */
+/** True when the method is one of `methods`; else answers 405 with `Allow` (and logs it). */
 export function allowed(
   req: IncomingMessage,
   res: ServerResponse,
@@ -53,8 +64,10 @@ export function allowed(
   route: RouteName,
   methods: ReadonlySet<string>,
   allow: string,
+  refusals?: RefusalLog,
 ): boolean {
   if (methods.has(req.method ?? '')) return true
+  refusals?.record('method-not-allowed', { method: req.method, route })
   sendMethodNotAllowed(res, metrics, route, req.method, allow)
   return false
 }

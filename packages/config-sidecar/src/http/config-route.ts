@@ -1,7 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { ServedConfig, Representation } from '../state/served-config.js'
+import type { FormatView, ServedConfig, Representation } from '../state/served-config.js'
+import { FORMATS } from '../settings/formats.js'
+import type { Format } from '../settings/formats.js'
 import type { Metrics } from './metrics.js'
 import type { ConfigStore } from '../state/store.js'
+import { changesBetween, changesUnder } from '../state/changes.js'
+import { answerChanges, viewName } from './changes-route.js'
 import { matchesEtag } from './guards.js'
 import { JSON_TYPE, sendError } from './respond.js'
 import type { Headers } from './respond.js'
@@ -16,11 +20,22 @@ const HEARTBEAT_MS = 25_000
 /** A stream whose client reads slower than this many buffered bytes is closed. */
 const MAX_STREAM_BACKLOG_BYTES = 4 * 1024 * 1024
 
-/** One view of the config: a path into it, redacted or not. */
+/** One view of the config: a path into it, redacted or not, in a format (`?format=`, JSON by default). */
 interface View {
   readonly path: readonly string[]
   readonly redact: boolean
+  readonly format: Format
 }
+
+/** The bytes of a view: absent (404), or refused by its format (`?format=env` with colliding keys). */
+function pick(state: ServedConfig, view: View): FormatView | undefined {
+  return view.format === 'json'
+    ? state.at(view.path, view.redact)
+    : state.format(view.format, view.redact)
+}
+
+const isRepresentation = (view: FormatView | undefined): view is Representation =>
+  view !== undefined && 'body' in view
 
 interface Waiter {
   /** Called with every new config. */
@@ -31,6 +46,8 @@ interface Waiter {
 
 export interface ConfigRoute {
   handle(req: IncomingMessage, res: ServerResponse, rawUrl: string): void
+  /** `GET /changes?since=<etag>`; `rawQuery` is what follows `/changes` (`?since=…`). */
+  changes(res: ServerResponse, rawQuery: string): void
   /** Answers open long polls and ends open streams (SIGTERM). */
   closeAll(): void
   counts(): { streams: number; longPolls: number }
@@ -82,16 +99,39 @@ export function createConfigRoute(deps: {
       String(Math.floor((store.ageMs() ?? 0) / 1000)),
       'cache-control',
       'no-store',
+      'x-content-type-options',
+      'nosniff',
     ]
     if (status === 200)
-      headers.push('content-type', JSON_TYPE, 'content-length', String(representation.body.length))
+      headers.push(
+        'content-type',
+        representation.contentType ?? JSON_TYPE,
+        'content-length',
+        String(representation.body.length),
+      )
     if (close) headers.push('connection', 'close')
     res.writeHead(status, headers)
     res.end(status === 200 ? representation.body : undefined)
   }
 
+  /**
+   * Remembers the ETag of a whole-document view other than the full one (whose ETag the change log
+   * always knows), so `GET /changes?since=` knows it too.
+   */
+  const noteServed = (state: ServedConfig, view: View, etag: string): void => {
+    if (view.path.length === 0 && (view.redact || view.format !== 'json'))
+      store.changes.served(state, viewName(view.format, view.redact), etag)
+  }
+
   const badRequest = (res: ServerResponse, message: string): void =>
     sendError(res, metrics, 'config', 'ERR_BAD_REQUEST', message)
+
+  /** The format cannot hold this config whole (two keys that become one): 502, naming the keys. */
+  const refused = (res: ServerResponse, message: string, state: ServedConfig): void =>
+    sendError(res, metrics, 'config', 'ERR_DOCUMENT_INVALID', message, {
+      'x-config-version': state.version,
+      'x-config-stale': store.isStale() ? 'true' : 'false',
+    })
 
   const notFound = (res: ServerResponse, view: View, state: ServedConfig): void => {
     const headers: Headers = {
@@ -120,13 +160,18 @@ export function createConfigRoute(deps: {
     }
     const unchanged = (close: boolean) => () => {
       const state = store.current()!
-      sendRepresentation(res, 304, state.at(view.path, view.redact) ?? state.full, state, close)
+      const current = pick(state, view)
+      sendRepresentation(res, 304, isRepresentation(current) ? current : state.full, state, close)
     }
     const waiter: Waiter = {
       onChange(state) {
-        const next = state.at(view.path, view.redact)
+        const next = pick(state, view)
         if (next === undefined) finish(() => notFound(res, view, state))
-        else if (next.etag !== etag) finish(() => sendRepresentation(res, 200, next, state))
+        else if (!isRepresentation(next)) finish(() => refused(res, next.refused, state))
+        else if (next.etag !== etag) {
+          noteServed(state, view, next.etag)
+          finish(() => sendRepresentation(res, 200, next, state))
+        }
       },
       close: () => finish(unchanged(true)),
     }
@@ -148,9 +193,12 @@ export function createConfigRoute(deps: {
       'cache-control': 'no-store',
       'x-accel-buffering': 'no',
       'x-config-version': state.version,
+      'x-content-type-options': 'nosniff',
     })
     res.write('retry: 2000\n\n')
     let lastSent = header(req, 'last-event-id')
+    /** The config of the last `config` event (or the one a resumed client holds), and its ETag. */
+    let shown: { config: ServedConfig; etag: string } | undefined
     const sendState = (current: ServedConfig): void => {
       const representation = current.at(view.path, view.redact)
       if (representation === undefined) {
@@ -159,8 +207,24 @@ export function createConfigRoute(deps: {
         res.write('event: absent\ndata: null\n\n')
         return
       }
-      if (lastSent !== undefined && matchesEtag(lastSent, representation.etag)) return
+      if (lastSent !== undefined && matchesEtag(lastSent, representation.etag)) {
+        shown ??= { config: current, etag: representation.etag }
+        return
+      }
       lastSent = representation.etag
+      noteServed(current, view, representation.etag)
+      // After the first `config` event: which paths changed since the last one (under this path).
+      if (shown !== undefined) {
+        const changes = changesUnder(
+          changesBetween(shown.config, current),
+          current.document,
+          view.path,
+        )
+        res.write(
+          `event: changes\ndata: ${JSON.stringify({ from: shown.etag, to: representation.etag, ...changes })}\n\n`,
+        )
+      }
+      shown = { config: current, etag: representation.etag }
       res.write(`id: ${representation.etag}\nevent: config\ndata: `)
       res.write(representation.body)
       const writable = res.write('\n\n')
@@ -198,7 +262,20 @@ export function createConfigRoute(deps: {
         badRequest(res, 'the path is not valid percent-encoding')
         return
       }
-      const view: View = { path, redact: query.has('redact') }
+      const format = query.get('format') ?? 'json'
+      if (!(FORMATS as readonly string[]).includes(format)) {
+        badRequest(res, `format must be one of ${FORMATS.join(', ')}`)
+        return
+      }
+      const view: View = { path, redact: query.has('redact'), format: format as Format }
+      // A format other than JSON renders the whole config: its keys are paths from the top.
+      if (view.format !== 'json' && path.length > 0) {
+        badRequest(
+          res,
+          `format=${format} applies to the whole config: ask /config/?format=${format}`,
+        )
+        return
+      }
 
       const state = store.current()
       if (state === undefined) {
@@ -230,15 +307,24 @@ export function createConfigRoute(deps: {
       }
 
       if (header(req, 'accept')?.includes('text/event-stream') === true && req.method === 'GET') {
+        if (view.format !== 'json') {
+          badRequest(res, 'event streams carry JSON: use format= with a GET or a long poll')
+          return
+        }
         stream(req, res, view, state)
         return
       }
 
-      const representation = state.at(view.path, view.redact)
+      const representation = pick(state, view)
       if (representation === undefined) {
         notFound(res, view, state)
         return
       }
+      if (!isRepresentation(representation)) {
+        refused(res, representation.refused, state)
+        return
+      }
+      noteServed(state, view, representation.etag)
 
       if (matchesEtag(header(req, 'if-none-match'), representation.etag)) {
         const wait = query.get('wait')
@@ -265,6 +351,7 @@ export function createConfigRoute(deps: {
       for (const entry of [...streams]) entry.close()
     },
     counts: () => ({ streams: streams.size, longPolls: longPolls.size }),
+    changes: (res, rawQuery) => answerChanges(res, deps, rawQuery.replace(/^\?/, '')),
   }
 }
 

@@ -1,4 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
+import { statusOf } from '@sample/shared'
+import type { ErrorCode } from '@sample/shared'
+import type { LogFields, Logger } from '../support/logger.js'
 
 // localhost, *.localhost, 127.0.0.0/8 and [::1], with an optional port.
 const LOOPBACK_HOST =
@@ -54,4 +57,112 @@ export function matchesEtag(ifNoneMatch: string | undefined, etag: string): bool
   if (ifNoneMatch.trim() === '*') return true
   const bare = etag.replace(/^W\//, '')
   return ifNoneMatch.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === bare)
+}
+
+/** The kinds of refused local callers; each is logged on its own. */
+export type RefusalKind =
+  | 'no-token'
+  | 'wrong-token'
+  | 'forwarded'
+  | 'foreign-host'
+  | 'too-many-connections'
+  | 'method-not-allowed'
+
+/** The code each refusal is answered with (its status comes from the shared table). */
+const REFUSALS: Readonly<Record<RefusalKind, ErrorCode>> = {
+  'no-token': 'ERR_UNAUTHORIZED',
+  'wrong-token': 'ERR_UNAUTHORIZED',
+  forwarded: 'ERR_FORWARDED_REQUEST',
+  'foreign-host': 'ERR_HOST_NOT_ALLOWED',
+  'too-many-connections': 'ERR_TOO_MANY_CONNECTIONS',
+  'method-not-allowed': 'ERR_METHOD_NOT_ALLOWED',
+}
+
+/** Refusals of one kind past its first line are summed up at most once a minute. */
+export const REFUSAL_LOG_WINDOW_MS = 60_000
+
+export interface RefusalLog {
+  /**
+   * Notes one refused request. `sample` holds facts about it (a Host, a method, a route), each
+   * logged in the short, sanitised form of `forLog`: never a token, never the Authorization header.
+   */
+  record(kind: RefusalKind, sample?: Readonly<Record<string, string | undefined>>): void
+  /** Logs the counts still pending and stops (the sidecar stops). */
+  close(): void
+}
+
+/**
+ * The log of refused local callers, rate limited per kind so that a flood cannot flood the log: the
+ * first refusal of a kind is logged at once, with its count (1); the next ones within `windowMs`
+ * are counted, and at the end of the window one line gives that count (`suppressed`: none of them
+ * had a line of its own) and opens another window. A window without refusals ends the series.
+ */
+export function createRefusalLog(logger: Logger, windowMs = REFUSAL_LOG_WINDOW_MS): RefusalLog {
+  const open = new Map<
+    RefusalKind,
+    { pending: number; sample: LogFields | undefined; timer: NodeJS.Timeout }
+  >()
+  let closed = false
+  const line = (kind: RefusalKind, count: number, suppressed: number, sample?: LogFields): void =>
+    logger.warn('refused a local caller', {
+      kind,
+      status: statusOf(REFUSALS[kind]),
+      code: REFUSALS[kind],
+      count,
+      suppressed,
+      ...(suppressed > 0 ? { windowSeconds: Math.round(windowMs / 1000) } : {}),
+      ...sample,
+    })
+  const openWindow = (kind: RefusalKind): void => {
+    const timer = setTimeout(() => {
+      const window = open.get(kind)
+      open.delete(kind)
+      if (window === undefined || window.pending === 0) return
+      line(kind, window.pending, window.pending, window.sample)
+      openWindow(kind)
+    }, windowMs)
+    timer.unref()
+    open.set(kind, { pending: 0, sample: undefined, timer })
+  }
+  return {
+    record(kind, sample) {
+      if (closed) return
+      const window = open.get(kind)
+      if (window !== undefined) {
+        window.pending += 1
+        window.sample = sanitised(sample)
+        return
+      }
+      line(kind, 1, 0, sanitised(sample))
+      openWindow(kind)
+    },
+    close() {
+      closed = true
+      for (const [kind, window] of open) {
+        clearTimeout(window.timer)
+        if (window.pending > 0) line(kind, window.pending, window.pending, window.sample)
+      }
+      open.clear()
+    },
+  }
+}
+
+function sanitised(
+  sample: Readonly<Record<string, string | undefined>> | undefined,
+): LogFields | undefined {
+  if (sample === undefined) return undefined
+  const fields: Record<string, string> = {}
+  for (const [name, value] of Object.entries(sample))
+    if (value !== undefined) fields[name] = forLog(value)
+  return fields
+}
+
+/**
+ * A header value as a log may hold it: at most `max` characters of `[A-Za-z0-9.:_[]-]`, anything
+ * else as `?`, and `…` when cut. For a Host or a method, never for a credential.
+ */
+export function forLog(value: string | undefined, max = 64): string {
+  if (value === undefined) return ''
+  const kept = value.slice(0, max).replace(/[^A-Za-z0-9.:_[\]-]/g, '?')
+  return value.length > max ? `${kept}…` : kept
 }

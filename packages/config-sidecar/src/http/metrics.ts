@@ -1,10 +1,12 @@
-import type { Registry } from 'prom-client'
+import type { Counter as PromCounter, Gauge as PromGauge, Registry } from 'prom-client'
 import { interopDefault } from '../support/interop.js'
 import type { RefreshOutcome } from '../refresh/refresher.js'
 import type { ConfigStore } from '../state/store.js'
+import type { ConfigFiles, ConfigFilesStatus } from '../files/config-files.js'
 
 /** Names of the routes counted in `config_sidecar_http_requests_total`. */
-export type RouteName = 'config' | 'livez' | 'readyz' | 'status' | 'metrics' | 'refresh' | 'other'
+export type RouteName =
+  'config' | 'changes' | 'livez' | 'readyz' | 'status' | 'metrics' | 'refresh' | 'other'
 
 export interface Metrics {
   /** Counts one answered request; a plain increment, so the hot path stays cheap. */
@@ -14,6 +16,8 @@ export interface Metrics {
   setWaiting(streams: number, longPolls: number): void
   /** The Prometheus text and its content type. */
   render(): Promise<{ contentType: string; text: string }>
+  /** Config as files (CONFIG_WRITE_FILE, CONFIG_ON_CHANGE) for /status; undefined when neither is set. */
+  configFiles(): ConfigFilesStatus | undefined
 }
 
 /**
@@ -21,7 +25,7 @@ export interface Metrics {
  * registry built on the first scrape, reading those numbers and the store at each scrape. A sidecar
  * nobody scrapes never loads it.
  */
-export function createMetrics(store: ConfigStore): Metrics {
+export function createMetrics(store: ConfigStore, files?: ConfigFiles): Metrics {
   // route → status → count: two lookups and an increment, nothing allocated per request.
   const requests = new Map<RouteName, Map<number, number>>()
   const refreshes = { changed: 0, unchanged: 0, failed: 0 }
@@ -135,6 +139,7 @@ export function createMetrics(store: ConfigStore): Metrics {
           this.set({ version: state.version, etag: state.full.etag.slice(1, -1) }, 1)
       },
     })
+    if (files !== undefined) registerFileMetrics(Counter, Gauge, registers, files)
     return built
   }
 
@@ -159,5 +164,62 @@ export function createMetrics(store: ConfigStore): Metrics {
       const built = await registry
       return { contentType: built.contentType, text: await built.metrics() }
     },
+    configFiles: () => files?.status(),
   }
+}
+
+/** The metrics of Config as files, read from the writer's status at each scrape. */
+function registerFileMetrics(
+  Counter: typeof PromCounter,
+  Gauge: typeof PromGauge,
+  registers: Registry[],
+  files: ConfigFiles,
+): void {
+  new Counter({
+    name: 'config_sidecar_file_writes_total',
+    help: 'Writes of the CONFIG_WRITE_FILE files by outcome (written, failed, refused: the format cannot hold the config).',
+    labelNames: ['outcome'] as const,
+    registers,
+    collect() {
+      this.reset()
+      for (const [outcome, count] of Object.entries(files.status().writes))
+        this.inc({ outcome }, count)
+    },
+  })
+  if (files.status().onChange === undefined) return
+  new Counter({
+    name: 'config_sidecar_on_change_runs_total',
+    help: 'Runs of CONFIG_ON_CHANGE by outcome (ok, failed: exit status not 0, timeout, error: could not start).',
+    labelNames: ['outcome'] as const,
+    registers,
+    collect() {
+      this.reset()
+      for (const [outcome, count] of Object.entries(files.status().onChange?.runs ?? {}))
+        this.inc({ outcome }, count)
+    },
+  })
+  new Gauge({
+    name: 'config_sidecar_on_change_last_exit_code',
+    help: 'Exit status of the last CONFIG_ON_CHANGE run; -1 before the first run and when it did not exit by itself (timeout, signal, no start).',
+    registers,
+    collect() {
+      this.set(files.status().onChange?.last?.exitCode ?? -1)
+    },
+  })
+  new Gauge({
+    name: 'config_sidecar_on_change_last_run_timestamp_seconds',
+    help: 'When the last CONFIG_ON_CHANGE run started (Unix time; 0 before the first run).',
+    registers,
+    collect() {
+      this.set((files.status().onChange?.last?.startedAt ?? 0) / 1000)
+    },
+  })
+  new Gauge({
+    name: 'config_sidecar_on_change_running',
+    help: '1 while CONFIG_ON_CHANGE runs.',
+    registers,
+    collect() {
+      this.set(files.status().onChange?.running === true ? 1 : 0)
+    },
+  })
 }

@@ -6,6 +6,9 @@ import { createRateLimiter } from './rate-limit.js'
 import { send, sendError, sendInternalError, sendJson } from './respond.js'
 import { READ_METHODS, allowed, authorized } from './access.js'
 import type { SidecarHttpDeps } from './access.js'
+import type { ConfigFilesStatus } from '../files/config-files.js'
+import { changedKeys, limitChanges } from '../state/changes.js'
+import type { ChangeRecord } from '../state/change-log.js'
 
 /**
  * `/status`, `/metrics`, `/refresh` and the 404 answer: an express app behind the listener's guards,
@@ -26,7 +29,7 @@ export function createOperationsApp(deps: SidecarHttpDeps): express.Express {
     async (req: Request, res: Response): Promise<void> => {
       if (
         !authorized(deps, req, res, route) ||
-        !allowed(req, res, metrics, route, methods, [...methods].join(', '))
+        !allowed(req, res, metrics, route, methods, [...methods].join(', '), deps.refusals)
       )
         return
       await handler(req, res)
@@ -77,6 +80,8 @@ export function createOperationsApp(deps: SidecarHttpDeps): express.Express {
         outcome: outcome.outcome,
         version: outcome.version ?? null,
         durationMs: outcome.durationMs,
+        // As Spring's /actuator/refresh answers: the keys that changed (paths, never values).
+        ...(outcome.changes === undefined ? {} : { keys: changedKeys(outcome.changes) }),
       }
       if (outcome.error === undefined) {
         sendJson(res, metrics, 'refresh', 200, body)
@@ -95,7 +100,7 @@ export function createOperationsApp(deps: SidecarHttpDeps): express.Express {
       metrics,
       'other',
       'ERR_NOT_FOUND',
-      'no such route: see /config/, /livez, /readyz, /status, /metrics, /refresh',
+      'no such route: see /config/, /changes, /livez, /readyz, /status, /metrics, /refresh',
     )
   })
 
@@ -135,6 +140,9 @@ function statusOf(deps: SidecarHttpDeps): object {
     fromSnapshot: status.fromSnapshot,
     ageSeconds: age === undefined ? null : Math.floor(age / 1000),
     secrets: status.config?.secretCount ?? 0,
+    // The shipped demo key is public: anything encrypted to it is readable by anyone.
+    demoKey: (deps.demoKeyIds ?? []).length > 0,
+    demoKeyIds: deps.demoKeyIds ?? [],
     lastSuccessAt: iso(status.lastSuccessAt),
     lastChangeAt: iso(status.lastChangeAt),
     lastError:
@@ -148,5 +156,64 @@ function statusOf(deps: SidecarHttpDeps): object {
     nextRefreshAt: iso(refresher.nextRefreshAt()),
     startedAt: iso(deps.startedAt),
     waiting: deps.configRoute.counts(),
+    lastChange: lastChangeOf(status.lastChange, iso),
+    ...configFilesStatus(deps.metrics.configFiles(), iso),
+  }
+}
+
+/** The last change: when, both versions, and the paths it named (at most 100, and how many more). */
+function lastChangeOf(
+  change: ChangeRecord | undefined,
+  iso: (ms: number | undefined) => string | null,
+): object | null {
+  if (change === undefined) return null
+  return {
+    at: iso(change.at),
+    fromVersion: change.fromVersion,
+    toVersion: change.toVersion,
+    ...limitChanges(change),
+  }
+}
+
+/** `files` (CONFIG_WRITE_FILE) and `onChange` (CONFIG_ON_CHANGE): paths, versions, outcomes, no content. */
+function configFilesStatus(
+  status: ConfigFilesStatus | undefined,
+  iso: (ms: number | undefined) => string | null,
+): object {
+  const onChange = status?.onChange
+  return {
+    files: (status?.files ?? []).map((file) => ({
+      path: file.path,
+      format: file.format,
+      version: file.version,
+      writtenAt: iso(file.writtenAt),
+      lastError:
+        file.lastError === undefined
+          ? null
+          : {
+              outcome: file.lastError.outcome,
+              message: file.lastError.reason,
+              at: iso(file.lastError.at),
+            },
+    })),
+    onChange:
+      onChange === undefined
+        ? null
+        : {
+            running: onChange.running,
+            queued: onChange.queued,
+            runs: onChange.runs,
+            last:
+              onChange.last === undefined
+                ? null
+                : {
+                    version: onChange.last.version,
+                    outcome: onChange.last.outcome,
+                    exitCode: onChange.last.exitCode,
+                    signal: onChange.last.signal,
+                    startedAt: iso(onChange.last.startedAt),
+                    durationMs: onChange.last.durationMs,
+                  },
+          },
   }
 }

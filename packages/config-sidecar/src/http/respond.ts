@@ -17,6 +17,8 @@ export function send(
   body?: Buffer | string,
 ): void {
   metrics.countRequest(route, status)
+  // No answer is ever to be sniffed into another type (a JSON error read as HTML, say).
+  headers['x-content-type-options'] = 'nosniff'
   if (body !== undefined) headers['content-length'] = Buffer.byteLength(body)
   res.writeHead(status, headers)
   res.end(body)

@@ -13,11 +13,13 @@ const READ_ALLOW = 'GET, HEAD'
 
 /**
  * The loopback listener. Every request first passes the guards, in this order: connection cap
- * (429), proxied request (400), foreign Host (403). Config reads (the hot path) and the probes are
- * then answered directly; `/status`, `/metrics`, `/refresh` and unknown paths go to an express app
- * loaded on first use. Routing a config read through express's router costs more than half of the
- * throughput a plain node:http server reaches, and loading express costs memory that comes out of
- * the app's container (docs/benchmarks.md).
+ * (429), proxied request (400), foreign Host (403). Each refusal, like a missing or wrong token
+ * (401) and a method not allowed (405), goes to the refusal log (one line per kind, rate limited).
+ * Config reads (the hot path) and the probes are then answered directly; `/status`, `/metrics`,
+ * `/refresh` and unknown paths go to an express app loaded on first use. Routing a config read
+ * through express's router costs more than half of the throughput a plain node:http server
+ * reaches, and loading express costs memory that comes out of the app's container
+ * (docs/benchmarks.md).
  */
 export function createRequestListener(deps: SidecarHttpDeps): RequestListener {
   const { metrics } = deps
@@ -25,6 +27,7 @@ export function createRequestListener(deps: SidecarHttpDeps): RequestListener {
 
   return (req, res) => {
     if (deps.overConnectionLimit()) {
+      deps.refusals?.record('too-many-connections')
       sendError(res, metrics, 'other', 'ERR_TOO_MANY_CONNECTIONS', 'too many open connections', {
         'retry-after': 1,
         connection: 'close',
@@ -32,6 +35,7 @@ export function createRequestListener(deps: SidecarHttpDeps): RequestListener {
       return
     }
     if (isForwarded(req.headers)) {
+      deps.refusals?.record('forwarded')
       sendError(
         res,
         metrics,
@@ -42,6 +46,7 @@ export function createRequestListener(deps: SidecarHttpDeps): RequestListener {
       return
     }
     if (!isLoopbackHost(req.headers.host)) {
+      deps.refusals?.record('foreign-host', { host: req.headers.host })
       sendError(
         res,
         metrics,
@@ -55,13 +60,29 @@ export function createRequestListener(deps: SidecarHttpDeps): RequestListener {
     if (url.startsWith('/config') && (url.length === 7 || url[7] === '/' || url[7] === '?')) {
       if (
         !authorized(deps, req, res, 'config') ||
-        !allowed(req, res, metrics, 'config', READ_METHODS, READ_ALLOW)
+        !allowed(req, res, metrics, 'config', READ_METHODS, READ_ALLOW, deps.refusals)
       )
         return
       deps.configRoute.handle(req, res, url.slice(7))
       return
     }
-    if (answerProbe(req, res, deps.store, metrics)) return
+    if (url.startsWith('/changes') && (url.length === 8 || url[8] === '?')) {
+      if (
+        !authorized(deps, req, res, 'changes') ||
+        !allowed(req, res, metrics, 'changes', READ_METHODS, READ_ALLOW, deps.refusals)
+      )
+        return
+      deps.configRoute.changes(res, url.slice(8))
+      return
+    }
+    if (answerProbe(req, res, deps.store, metrics)) {
+      if (res.statusCode === 405)
+        deps.refusals?.record('method-not-allowed', {
+          method: req.method,
+          route: url.startsWith('/livez') ? 'livez' : 'readyz',
+        })
+      return
+    }
     operations ??= import('./operations.js').then(({ createOperationsApp }) =>
       createOperationsApp(deps),
     )

@@ -6,6 +6,8 @@ import type { Logger } from '../support/logger.js'
 import { prepareConfig } from '../document/prepare.js'
 import type { SecretCache } from '../document/secrets.js'
 import { createServedConfig } from '../state/served-config.js'
+import { changesBetween, limitChanges } from '../state/changes.js'
+import type { KeyChanges } from '../state/changes.js'
 import type { SnapshotStore } from '../state/snapshot.js'
 import type { ConfigSource, Validators } from '../sources/source.js'
 import type { ConfigStore } from '../state/store.js'
@@ -20,6 +22,8 @@ export interface RefreshOutcome {
   readonly durationMs: number
   /** Secrets decrypted by this refresh (0 when none changed). */
   readonly decrypted: number
+  /** For `changed` after an earlier config: the paths it added, removed and changed. */
+  readonly changes?: KeyChanges | undefined
 }
 
 export interface Refresher {
@@ -98,6 +102,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
       version: string | undefined,
       decrypted: number,
       error?: SidecarError,
+      changes?: KeyChanges,
     ): RefreshOutcome => {
       const outcome = {
         outcome: kind,
@@ -106,6 +111,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
         error,
         durationMs: now() - started,
         decrypted,
+        changes,
       }
       options.onOutcome?.(outcome)
       return outcome
@@ -126,9 +132,21 @@ export function createRefresher(options: RefresherOptions): Refresher {
           previous: secrets,
           version: result.version,
         })
+        logNotices(logger, source.display, prepared.notices)
         const next = createServedConfig(prepared)
-        const changed = store.current()?.full.etag !== next.full.etag
-        outcome = settle(changed ? 'changed' : 'unchanged', next.version, prepared.decrypted)
+        const previous = store.current()
+        const changed = previous?.full.etag !== next.full.etag
+        // The paths that changed, compared by decrypted value: computed once for this pair, and
+        // the store, the streams and the on-change command ask for the same pair.
+        const changes =
+          changed && previous !== undefined ? changesBetween(previous, next) : undefined
+        outcome = settle(
+          changed ? 'changed' : 'unchanged',
+          next.version,
+          prepared.decrypted,
+          undefined,
+          changes,
+        )
         store.accept(next)
         secrets = prepared.secrets
         validators = result.validators
@@ -141,12 +159,19 @@ export function createRefresher(options: RefresherOptions): Refresher {
             })
           })
         if (changed) {
+          const listed = changes === undefined ? undefined : limitChanges(changes)
           logger.info('config changed', {
             source: source.display,
             version: next.version,
+            previousVersion: previous?.version ?? null,
             secrets: next.secretCount,
             decrypted: prepared.decrypted,
             durationMs: outcome.durationMs,
+            // Paths only (comma-separated, at most 100 in all), never a value.
+            added: listed?.added.join(','),
+            removed: listed?.removed.join(','),
+            changed: listed?.changed.join(','),
+            more: listed?.more,
           })
         }
       }
@@ -253,6 +278,7 @@ async function loadSnapshot(
       previous: new Map(),
       version: snapshot.version,
     })
+    logNotices(logger, `snapshot of ${source.display}`, prepared.notices)
     const config = createServedConfig(prepared)
     store.accept(config, { fromSnapshot: true, confirmedAt: snapshot.confirmedAt })
     logger.info('serving the last-known-good snapshot until the source answers', {
@@ -270,4 +296,9 @@ async function loadSnapshot(
     })
     return undefined
   }
+}
+
+/** What the document stage noticed without refusing the document (a version not fit for a header). */
+export function logNotices(logger: Logger, source: string, notices: readonly string[]): void {
+  for (const notice of notices) logger.warn('upstream document notice', { source, notice })
 }

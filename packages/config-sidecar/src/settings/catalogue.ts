@@ -49,7 +49,7 @@ export const SETTINGS = [
   },
   {
     name: 'CONFIG_CACHE_DIR',
-    default: '`<tmp>/config-sidecar-cache`',
+    default: '`config-sidecar-cache` in `$XDG_RUNTIME_DIR`, else in `<tmp>/config-sidecar-<uid>`',
     meaning: 'where the last-known-good snapshot lives',
   },
   {

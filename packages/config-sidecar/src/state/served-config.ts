@@ -5,12 +5,22 @@ import type { PreparedDocument } from '../document/prepare.js'
 import { copy, isRecord } from '../document/record.js'
 import type { ConfigRecord } from '../document/record.js'
 import type { DocumentPath } from '../document/secrets.js'
+import { isRefusal, renderFormat } from '../formats/render.js'
+import type { RenderRefusal } from '../formats/render.js'
+import type { Format } from '../settings/formats.js'
 
 /** The bytes served for one view of the config, and their strong ETag. */
 export interface Representation {
   readonly body: Buffer
   readonly etag: string
+  /** The media type of a `?format=` view; JSON when absent. */
+  readonly contentType?: string
+  /** Key paths the format's readers should know about (see formats/render.ts). */
+  readonly notes?: readonly string[]
 }
+
+/** The whole config in one format, or why that format cannot hold it (key paths, no values). */
+export type FormatView = Representation | RenderRefusal
 
 /** The value that replaces every decrypted secret in the `?redact` view. */
 export const REDACTED = '[redacted]'
@@ -30,6 +40,11 @@ export interface ServedConfig {
   redacted(): Representation
   /** The representation of the value at `path` (redacted or not); undefined when absent. */
   at(path: readonly string[], redact: boolean): Representation | undefined
+  /**
+   * The whole document (redacted or not) in a format of Config as files, rendered on first use and
+   * kept with this version: `GET /config/?format=` and the files of CONFIG_WRITE_FILE share it.
+   */
+  format(format: Format, redact: boolean): FormatView
 }
 
 const MAX_CACHED_PATHS = 256
@@ -41,6 +56,7 @@ export function createServedConfig(
   let redactedDocument: ConfigRecord | undefined
   let redacted: Representation | undefined
   const paths = new Map<string, Representation | null>()
+  const formats = new Map<string, FormatView>()
 
   const redactedDoc = (): ConfigRecord => {
     redactedDocument ??= redact(input.document, input.secretPaths)
@@ -67,6 +83,23 @@ export function createServedConfig(
       paths.set(key, representation)
       return representation ?? undefined
     },
+    format(format, redactSecrets) {
+      if (format === 'json') return redactSecrets ? this.redacted() : full
+      const key = `${format}/${redactSecrets ? 'r' : 'p'}`
+      let view = formats.get(key)
+      if (view === undefined) {
+        const rendered = renderFormat(redactSecrets ? redactedDoc() : input.document, format)
+        view = isRefusal(rendered)
+          ? rendered
+          : {
+              ...representBytes(Buffer.from(rendered.text, 'utf8')),
+              contentType: rendered.contentType,
+              notes: rendered.notes,
+            }
+        formats.set(key, view)
+      }
+      return view
+    },
   }
 }
 
@@ -76,7 +109,10 @@ const ETAG_KEY = randomBytes(32)
 
 /** JSON bytes and a strong ETag: a keyed hash of exactly those bytes. */
 export function represent(value: unknown): Representation {
-  const body = Buffer.from(JSON.stringify(value), 'utf8')
+  return representBytes(Buffer.from(JSON.stringify(value), 'utf8'))
+}
+
+function representBytes(body: Buffer): Representation {
   return { body, etag: `"${createHmac('sha256', ETAG_KEY).update(body).digest('base64url')}"` }
 }
 

@@ -1,5 +1,7 @@
 import type { ErrorCode } from '@sample/shared'
 import type { ServedConfig } from './served-config.js'
+import { createChangeLog } from './change-log.js'
+import type { ChangeLog, ChangeRecord } from './change-log.js'
 import type { SidecarError } from '../support/errors.js'
 
 /** The last refresh failure, safe to show: a code and a message naming keys, never values. */
@@ -16,6 +18,8 @@ export interface StoreStatus {
   readonly lastSuccessAt: number | undefined
   /** Last time the served config changed. */
   readonly lastChangeAt: number | undefined
+  /** The last change and the paths it named (none before the first change). */
+  readonly lastChange: ChangeRecord | undefined
   readonly lastFailure: RefreshFailure | undefined
   /** True while the served config may not be what the source holds now. */
   readonly stale: boolean
@@ -39,7 +43,13 @@ export interface ConfigStore {
   ageMs(): number | undefined
   /** True when CONFIG_MAX_STALENESS is set and the config is older than it. */
   tooStale(): boolean
-  accept(state: ServedConfig, options?: { fromSnapshot?: boolean; confirmedAt?: number }): void
+  /** Serves `state`; answers the change (with the paths it named) when its bytes differ. */
+  accept(
+    state: ServedConfig,
+    options?: { fromSnapshot?: boolean; confirmedAt?: number },
+  ): ChangeRecord | undefined
+  /** The last changes and the ETags served in between (`GET /changes`). */
+  readonly changes: ChangeLog
   confirm(): void
   fail(error: SidecarError): void
   subscribe(listener: ChangeListener): () => void
@@ -56,6 +66,7 @@ export function createConfigStore(
   let failing = false
   let fromSnapshot = false
   const listeners = new Set<ChangeListener>()
+  const changes = createChangeLog()
 
   return {
     current: () => config,
@@ -63,6 +74,7 @@ export function createConfigStore(
       config,
       lastSuccessAt,
       lastChangeAt,
+      lastChange: changes.last(),
       lastFailure,
       stale: config !== undefined && (failing || fromSnapshot),
       fromSnapshot,
@@ -75,6 +87,7 @@ export function createConfigStore(
     },
     accept(next, acceptOptions = {}) {
       const changed = config?.full.etag !== next.full.etag
+      const change = changes.accept(config, next, now())
       config = next
       fromSnapshot = acceptOptions.fromSnapshot ?? false
       lastSuccessAt = acceptOptions.confirmedAt ?? now()
@@ -83,7 +96,9 @@ export function createConfigStore(
         lastChangeAt = now()
         for (const listener of listeners) listener(next)
       }
+      return change
     },
+    changes,
     confirm() {
       lastSuccessAt = now()
       failing = false

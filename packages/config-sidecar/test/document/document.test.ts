@@ -152,7 +152,7 @@ describe('Spring environments', () => {
     expect(document['l']).toEqual(['a', null, 'c'])
   })
 
-  it('lets the earlier of two conflicting keys win', () => {
+  it('keeps both of two colliding keys: the deeper one as a dotted name beside the value', () => {
     const { document } = mergeSpringEnvironment(
       {
         propertySources: [
@@ -163,7 +163,8 @@ describe('Spring environments', () => {
       },
       'test',
     )
-    expect(JSON.parse(JSON.stringify(document))).toEqual({ a: 1, c: { d: 1 } })
+    // Before: { a: 1, c: { d: 1 } }, losing a.b (a Spring client resolves 2) and c (it resolves 2).
+    expect(JSON.parse(JSON.stringify(document))).toEqual({ a: 1, 'a.b': 2, 'c.d': 1, c: 2 })
   })
 
   it('keeps prototype keys as data', () => {

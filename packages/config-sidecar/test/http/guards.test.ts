@@ -7,7 +7,9 @@ import {
 } from '../../src/http/guards.js'
 
 describe('createBearerCheck', () => {
-  const check = createBearerCheck('abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG')
+  // Made in each call, so that mutation testing sees every test cover createBearerCheck itself.
+  const check = (authorization: string | undefined): boolean =>
+    createBearerCheck('abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG')(authorization)
 
   it('accepts the token, with any case of the scheme and extra spaces', () => {
     expect(check('Bearer abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG')).toBe(true)
@@ -29,6 +31,13 @@ describe('createBearerCheck', () => {
     expect(check('bearer abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGx')).toBe(false)
     expect(check('')).toBe(false)
     expect(check(undefined)).toBe(false)
+  })
+
+  it('refuses the scheme anywhere but at the start, and the token in another header shape', () => {
+    expect(check('XBearer abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG')).toBe(false)
+    expect(check('Basic x Bearer abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG')).toBe(false)
+    expect(check('Bearer  abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG')).toBe(true)
+    expect(check('Bearer\tabcdefghijklmnopqrstuvwxyz0123456789ABCDEFG')).toBe(true)
   })
 })
 
@@ -61,6 +70,17 @@ describe('request guards', () => {
     ]) {
       expect(isLoopbackHost(host), host).toBe(false)
     }
+  })
+
+  it('takes a request without Host (HTTP/1.0) as local', () => {
+    expect(isLoopbackHost(undefined)).toBe(true)
+  })
+
+  it('strips W/ only as a prefix, and reads * with spaces around it', () => {
+    expect(matchesEtag(' * ', '"a"')).toBe(true)
+    expect(matchesEtag('"aW/b"', '"ab"')).toBe(false)
+    expect(matchesEtag('"ab"', '"aW/b"')).toBe(false)
+    expect(matchesEtag('"a"', 'W/"a"')).toBe(true)
   })
 
   it('compares ETags weakly, in lists and with *', () => {

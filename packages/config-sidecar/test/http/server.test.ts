@@ -159,6 +159,10 @@ describe('Server-Sent Events', () => {
     expect(first.event).toBe('config')
     expect(first.id).toBe((await sidecar.get('/config/')).headers.get('etag'))
     await write({ sse: 1 })
+    // After the first config, each config comes after a `changes` event (the paths it changed).
+    const changes = await events.next()
+    expect(changes.event).toBe('changes')
+    expect(JSON.parse(changes.data)).toMatchObject({ from: first.id, added: ['sse'] })
     const second = await events.next()
     expect(second.event).toBe('config')
     expect(JSON.parse(second.data)).toEqual({ sse: 1 })
@@ -174,6 +178,10 @@ describe('Server-Sent Events', () => {
     const events = eventReader(response)
     await expect(events.next(300)).rejects.toThrow('no event in time')
     await write({ resumed: true })
+    // The client holds the config of its Last-Event-ID: the change is told from there.
+    const changes = await events.next()
+    expect(changes.event).toBe('changes')
+    expect(JSON.parse(changes.data)).toMatchObject({ from: etag, added: ['resumed'] })
     const next = await events.next()
     expect(JSON.parse(next.data)).toEqual({ resumed: true })
     events.close()
@@ -272,11 +280,14 @@ describe('operations', () => {
     expect(typeof status['version']).toBe('string')
     expect(typeof status['lastSuccessAt']).toBe('string')
     expect(typeof status['nextRefreshAt']).toBe('string')
-    // Nothing of the document and not the token: the served values and the token are nowhere in it.
+    // No value and not the token: the served values and the token are nowhere in it; the keys are
+    // only in `lastChange`, which names the paths that changed (What changed).
     const text = JSON.stringify(status)
     expect(text).not.toContain('status-check-value')
     expect(text).not.toContain(sidecar.token!)
-    expect(text).not.toMatch(/"app"|"flag"/)
+    const { lastChange, ...rest } = status
+    expect(JSON.stringify(rest)).not.toMatch(/"app|"flag"/)
+    expect(lastChange).toMatchObject({ added: expect.arrayContaining(['app.name', 'flag']) })
   })
 
   it('exposes Prometheus metrics that a Prometheus parser reads', async () => {

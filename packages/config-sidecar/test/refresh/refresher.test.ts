@@ -10,6 +10,7 @@ import { SidecarError } from '../../src/support/errors.js'
 import { createRefresher } from '../../src/refresh/refresher.js'
 import type { RefreshOutcome, RefresherOptions } from '../../src/refresh/refresher.js'
 import { createSnapshotStore } from '../../src/state/snapshot.js'
+import type { SnapshotStore } from '../../src/state/snapshot.js'
 import type { ConfigSource, FetchResult } from '../../src/sources/source.js'
 import { createConfigStore } from '../../src/state/store.js'
 
@@ -497,7 +498,9 @@ describe('the edges of a refresh', () => {
       intervalMs: INTERVAL,
       logger: silentLogger,
       random: () => 0.5,
-      onOutcome: () => (joined ??= refresher.refresh('poll')),
+      onOutcome: () => {
+        joined ??= refresher.refresh('poll')
+      },
     })
     const first = refresher.start()
     await vi.advanceTimersByTimeAsync(0)
@@ -593,5 +596,62 @@ describe('the edges of a refresh', () => {
     } finally {
       await dir.remove()
     }
+  })
+})
+
+describe('a snapshot that cannot be written', () => {
+  it('is logged, and the new config is served all the same', async () => {
+    const { logger, lines } = capturingLogger()
+    const failing: SnapshotStore = {
+      path: '/read-only/snapshot.json',
+      read: () => Promise.resolve(undefined),
+      write: () => Promise.reject(new Error('EROFS: read-only file system')),
+      touch: () => Promise.resolve(),
+      removeStaleTemps: () => Promise.resolve(0),
+    }
+    const { store, refresher } = setup([{ n: 1 }], { snapshots: failing, logger })
+    expect((await refresher.start()).outcome).toBe('changed')
+    expect(store.current()?.document).toEqual({ n: 1 })
+    expect(lines.find((line) => line['msg'] === 'could not write the snapshot')).toMatchObject({
+      level: 'warn',
+      path: '/read-only/snapshot.json',
+      reason: 'EROFS: read-only file system',
+    })
+    await refresher.stop()
+  })
+})
+
+describe('a version unfit for a header', () => {
+  it('is replaced by the hash of the fetched bytes, and the event is logged', async () => {
+    const { logger, lines } = capturingLogger()
+    const source: ConfigSource = {
+      display: 'test:bad-version',
+      kind: 'http',
+      fetch: () =>
+        Promise.resolve({
+          kind: 'changed',
+          raw: { documents: [{ body: Buffer.from('{"n":1}'), contentType: 'application/json' }] },
+          validators: {},
+          version: 'v1\r\nSet-Cookie: x=1',
+        }),
+    }
+    const store = createConfigStore()
+    const refresher = createRefresher({
+      source,
+      store,
+      decryptor: undefined,
+      snapshots: undefined,
+      intervalMs: INTERVAL,
+      logger,
+      random: () => 0.5,
+    })
+    await refresher.start()
+    expect(store.current()?.version).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(lines.find((line) => line['msg'] === 'upstream document notice')).toMatchObject({
+      level: 'warn',
+      source: 'test:bad-version',
+      notice: expect.any(String),
+    })
+    await refresher.stop()
   })
 })

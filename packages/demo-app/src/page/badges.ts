@@ -19,13 +19,21 @@ export interface Badges {
   /** Next to the config badge: why it is not fresh (error code, key path), or empty. */
   readonly reason: string
   readonly version: string
+  /**
+   * The warning that the sidecar decrypts with the shipped demo key, which is public. A badge: it
+   * does; null: it says it does not; undefined: not known (the page leaves what it shows).
+   */
+  readonly demoKey: Badge | null | undefined
+  /** Next to the demo key badge: which kids, what it means and the way out; or empty. */
+  readonly demoKeyReason: string
 }
 
 /**
  * - no status yet (nothing asked): "checking", never a red "unreachable" before a first try;
  * - no config: "no config yet", never "fresh";
  * - stale: "stale" with the sidecar's reason; "fresh" only when the sidecar says so;
- * - a sidecar that does not say (no /status): "not confirmed", with that as the reason.
+ * - a sidecar that does not say (no /status): "not confirmed", with that as the reason;
+ * - the shipped demo key in use: a "public demo key" warning, only when the sidecar says so.
  */
 export function badges(status: SidecarStatus | undefined, hasConfig: boolean | undefined): Badges {
   const sidecar: Badge =
@@ -52,5 +60,17 @@ export function badges(status: SidecarStatus | undefined, hasConfig: boolean | u
     config = { text: 'not confirmed', tone: 'unknown' }
     reason = 'the sidecar has no /status, so the app cannot tell whether this config is fresh'
   }
-  return { sidecar, config, reason, version: status?.version ?? '—' }
+  const demoKey: Badge | null | undefined =
+    status?.demoKey === true
+      ? { text: 'public demo key', tone: 'bad' }
+      : status?.demoKey === false
+        ? null
+        : undefined
+  const kids =
+    status !== undefined && status.demoKeyIds.length > 0 ? ` (${status.demoKeyIds.join(', ')})` : ''
+  const demoKeyReason =
+    demoKey === undefined || demoKey === null
+      ? ''
+      : `the sidecar decrypts with the shipped demo key${kids}: it is public, so anything encrypted to it is readable by anyone with the repository. Make your own keys before storing a real secret (docs/deploy-cloud-foundry.md, docs/deploy-kubernetes.md).`
+  return { sidecar, config, reason, version: status?.version ?? '—', demoKey, demoKeyReason }
 }

@@ -1,5 +1,7 @@
 // The page's live relay: ONE event stream from the sidecar's REDACTED view, fanned out to every
-// open page (GET /events), plus the sidecar's status every few seconds while a page is open.
+// open page (GET /events), plus the sidecar's status every few seconds while a page is open. The
+// sidecar's `changes` event (the paths a change named, never a value) goes out just before the
+// `config` event it describes, and the last few are kept for the first paint.
 // Memory stays bounded: at most `maxClients` streams (the route answers 503 beyond), and a client
 // whose unsent buffer passes `maxBufferedBytes` (it does not read) is dropped.
 // Holds: createRelay. May import: node built-ins, ./badges.js, types from ../sidecar-client.js and
@@ -28,11 +30,25 @@ export interface PageConfig {
   readonly etag: string | null
 }
 
+/** One change as the page lists it: when the relay heard of it, and the paths it named. */
+export interface PageChange {
+  /** ISO time. */
+  readonly at: string
+  readonly added: readonly string[]
+  readonly removed: readonly string[]
+  readonly changed: readonly string[]
+}
+
+/** How many changes the relay keeps for the first paint. */
+export const RECENT_CHANGES = 5
+
 /** Everything the first paint needs. */
 export interface PageView {
   readonly config: PageConfig | undefined
   readonly status: SidecarStatus
   readonly version: string | null
+  /** The last few changes heard while following the sidecar, newest first. */
+  readonly changes: readonly PageChange[]
 }
 
 export interface Relay {
@@ -64,6 +80,9 @@ export function createRelay(deps: {
   let statusTimer: NodeJS.Timeout | undefined
   let reconnectTimer: NodeJS.Timeout | undefined
   let configPending = false
+  /** The `changes` event that goes out with the next `config` event. */
+  let changesEvent: string | undefined
+  let recent: PageChange[] = []
   let closed = false
 
   /** Writes to one client, or drops it when it has not taken what it was sent before. */
@@ -86,17 +105,32 @@ export function createRelay(deps: {
 
   const onEvent = (block: string): void => {
     const event = parseEvent(block)
-    if (event?.event !== 'config' || clients.size === 0) return
+    if (event === undefined || clients.size === 0) return
+    if (event.event === 'changes') {
+      const change = pageChange(event.data)
+      if (change === undefined) return
+      recent = [change, ...recent].slice(0, RECENT_CHANGES)
+      changesEvent = `event: changes\n${event.data
+        .split('\n')
+        .map((line) => `data: ${line}\n`)
+        .join('')}\n`
+      return
+    }
+    if (event.event !== 'config') return
     const lines = event.data.split('\n').map((line) => `data: ${line}\n`)
     config = {
       json: event.data,
       etag: event.id ?? null,
       event: `id: ${event.id ?? ''}\nevent: config\n${lines.join('')}\n`,
     }
+    // A change is told just before the config it describes; pages that have not had a config yet
+    // (it waits for the first status) get the config alone.
+    const changes = changesEvent
+    changesEvent = undefined
     // Pages hear a status before the first config (docs/workshop/03 shows that order); the status
     // poll below sends the config after it when no status was sent yet.
     if (statusEvent === undefined) configPending = true
-    else broadcast(config.event)
+    else broadcast((changes ?? '') + config.event)
     void pollStatus() // the version moves with the config
   }
 
@@ -176,6 +210,8 @@ export function createRelay(deps: {
     // Nothing follows the sidecar now: forget what would go out of date.
     config = undefined
     configPending = false
+    changesEvent = undefined
+    recent = []
     status = undefined
     statusEvent = undefined
   }
@@ -206,7 +242,7 @@ export function createRelay(deps: {
 
     async view() {
       if (upstream !== undefined && config !== undefined && status !== undefined)
-        return { config, status, version: status.version }
+        return { config, status, version: status.version, changes: recent }
       const [answer, now] = await Promise.all([
         sidecar.get('/config/?redact').catch(() => undefined),
         state.status(),
@@ -220,6 +256,7 @@ export function createRelay(deps: {
         config: fetched && { json: fetched.body.toString('utf8'), etag: header('etag') },
         status: now,
         version: now.version ?? header('x-config-version'),
+        changes: [],
       }
     },
 
@@ -230,6 +267,25 @@ export function createRelay(deps: {
       stopIfIdle()
     },
   }
+}
+
+/** The paths of a sidecar `changes` event, stamped with the time it arrived; undefined if malformed. */
+function pageChange(data: string): PageChange | undefined {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(data)
+  } catch {
+    return undefined
+  }
+  const list = (name: string): string[] | undefined => {
+    const value = (parsed as Record<string, unknown> | null)?.[name]
+    return Array.isArray(value) && value.every((item) => typeof item === 'string')
+      ? value
+      : undefined
+  }
+  const [added, removed, changed] = [list('added'), list('removed'), list('changed')]
+  if (added === undefined || removed === undefined || changed === undefined) return undefined
+  return { at: new Date().toISOString(), added, removed, changed }
 }
 
 function parseEvent(

@@ -16,6 +16,19 @@ export const ALLOWED_ENCS = ['A128GCM', 'A256GCM', 'A128CBC-HS256', 'A256CBC-HS5
 export type KeyAlg = (typeof ALLOWED_ALGS)[number]
 export type ContentEnc = (typeof ALLOWED_ENCS)[number]
 
+/**
+ * What each content encryption needs (RFC 7518 §5): bytes of content encryption key, of iv and of
+ * authentication tag. A token whose iv or tag has another length is refused before decryption: a
+ * truncated tag must never authenticate.
+ */
+export const CONTENT: Record<ContentEnc, { keyBytes: number; ivBytes: number; tagBytes: number }> =
+  {
+    A128GCM: { keyBytes: 16, ivBytes: 12, tagBytes: 16 },
+    A256GCM: { keyBytes: 32, ivBytes: 12, tagBytes: 16 },
+    'A128CBC-HS256': { keyBytes: 32, ivBytes: 16, tagBytes: 16 },
+    'A256CBC-HS512': { keyBytes: 64, ivBytes: 16, tagBytes: 32 },
+  }
+
 /** The JWK key type each algorithm needs. */
 export function keyTypeFor(alg: KeyAlg): 'RSA' | 'EC' | 'oct' {
   if (alg.startsWith('RSA')) return 'RSA'

@@ -7,6 +7,10 @@ export interface JweHeader {
   readonly alg: KeyAlg
   readonly enc: ContentEnc
   readonly kid: string | undefined
+  /** Every field of the protected header (ECDH-ES reads `epk`, `apu` and `apv` from it). */
+  readonly fields: Readonly<Record<string, unknown>>
+  /** The five parts of the compact serialization, still base64url. */
+  readonly parts: readonly [string, string, string, string, string]
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/
@@ -22,7 +26,8 @@ export function readCompactHeader(compact: string): JweHeader {
     throw new SidecarError('ERR_SECRET_MALFORMED', 'is not a compact JWE (five base64url parts)')
   }
   // The ciphertext may be empty: it is when the value is the empty string (RFC 7516 allows it).
-  const [protectedPart, , iv, , tag] = parts as [string, string, string, string, string]
+  const five = parts as [string, string, string, string, string]
+  const [protectedPart, , iv, , tag] = five
   if (protectedPart === '' || iv === '' || tag === '') {
     throw new SidecarError(
       'ERR_SECRET_MALFORMED',
@@ -38,7 +43,8 @@ export function readCompactHeader(compact: string): JweHeader {
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     throw new SidecarError('ERR_SECRET_MALFORMED', 'has a protected header that is not an object')
   }
-  const { alg, enc, kid, zip, crit } = header as Record<string, unknown>
+  const fields = header as Record<string, unknown>
+  const { alg, enc, kid, zip, crit } = fields
   if (!isAllowedAlg(alg)) {
     throw new SidecarError(
       'ERR_SECRET_ALGORITHM_REFUSED',
@@ -66,5 +72,5 @@ export function readCompactHeader(compact: string): JweHeader {
   if (kid !== undefined && typeof kid !== 'string') {
     throw new SidecarError('ERR_SECRET_MALFORMED', 'has a kid that is not a string')
   }
-  return { alg, enc, kid }
+  return { alg, enc, kid, fields, parts: five }
 }

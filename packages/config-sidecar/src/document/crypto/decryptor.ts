@@ -1,9 +1,14 @@
-import type { JsonWebKey } from 'node:crypto'
-import jose from 'node-jose'
 import { SidecarError } from '../../support/errors.js'
-import { ALLOWED_ALGS, ALLOWED_ENCS, keyTypeFor } from './algorithms.js'
+import { CONTENT } from './algorithms.js'
 import { readCompactHeader } from './compact.js'
-import { decryptEcdhEsDirect, needsOwnEcdhEs } from './ecdh-es.js'
+import {
+  WRONG_KEY_OR_TAMPERED,
+  checkKeyFits,
+  contentKeyFor,
+  decryptionFailed,
+} from './key-management.js'
+import { importKeySet } from './keyset.js'
+import type * as Content from './content.js'
 
 /** Decrypts compact JWEs with the private keys of a JWK Set. */
 export interface SecretDecryptor {
@@ -13,98 +18,79 @@ export interface SecretDecryptor {
   decrypt(compact: string): Promise<Buffer>
 }
 
+type ContentModule = typeof Content
+
+/**
+ * Starts loading node-jose (content.ts) without waiting for it, and answers the same promise on
+ * every call: the sidecar calls it as soon as it knows CONFIG_KEYS is set, so the ~1 MB of JOSE
+ * code loads while the keys and the source are read.
+ */
+export function loadContentDecryption(): Promise<ContentModule> {
+  if (contentModule === undefined) {
+    contentModule = import('./content.js')
+    // A failure surfaces at the first decryption, not as an unhandled rejection.
+    contentModule.catch(() => undefined)
+  }
+  return contentModule
+}
+let contentModule: Promise<ContentModule> | undefined
+
 /**
  * Builds a decryptor from a JWK Set (JSON text). Keys must be private (or symmetric) and carry a
- * `kid`. Throws ERR_SECRET_NO_KEYS when the set is unusable; the message never quotes key material.
+ * `kid`; each is imported here, once (keyset.ts). Throws ERR_SECRET_NO_KEYS when the set is
+ * unusable; the message never quotes key material. node-jose loads in the background: the first
+ * decryption waits for it.
  */
-export async function createDecryptor(jwkSetJson: string, where: string): Promise<SecretDecryptor> {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(jwkSetJson)
-  } catch {
-    throw new SidecarError('ERR_SECRET_NO_KEYS', `${where} is not JSON (a JWK Set: {"keys":[…]})`)
-  }
-  const keys = (parsed as { keys?: unknown } | null)?.keys
-  if (!Array.isArray(keys) || keys.length === 0) {
-    throw new SidecarError(
-      'ERR_SECRET_NO_KEYS',
-      `${where} must be a JWK Set with at least one key ({"keys":[…]})`,
-    )
-  }
-  const keystore = jose.JWK.createKeyStore()
-  const keyIds: string[] = []
-  for (const [index, jwk] of keys.entries()) {
-    const kid = (jwk as { kid?: unknown } | null)?.kid
-    if (typeof kid !== 'string' || kid === '') {
-      throw new SidecarError('ERR_SECRET_NO_KEYS', `${where}: key ${index} has no kid`)
-    }
-    if (keyIds.includes(kid))
-      throw new SidecarError('ERR_SECRET_NO_KEYS', `${where}: kid "${kid}" appears twice`)
-    let key: jose.JWK.Key
-    try {
-      key = await keystore.add(jwk as object)
-    } catch {
-      throw new SidecarError('ERR_SECRET_NO_KEYS', `${where}: key "${kid}" is not a valid JWK`)
-    }
-    if (key.kty !== 'oct' && typeof (jwk as { d?: unknown }).d !== 'string') {
-      throw new SidecarError(
-        'ERR_SECRET_NO_KEYS',
-        `${where}: key "${kid}" is a public key; the sidecar needs the private key`,
-      )
-    }
-    keyIds.push(kid)
-  }
-
-  const allowed = { algorithms: [...ALLOWED_ALGS, ...ALLOWED_ENCS] }
+export function createDecryptor(jwkSetJson: string, where: string): SecretDecryptor {
+  const keys = importKeySet(jwkSetJson, where)
+  const loading = loadContentDecryption()
+  let content: ContentModule | undefined
 
   return {
-    keyIds,
+    keyIds: keys.keyIds,
     async decrypt(compact) {
+      // The public header first: a refused alg or enc (RSA1_5 above all), zip or crit ends here,
+      // before any key is looked up.
       const header = readCompactHeader(compact)
-      const candidates =
-        header.kid === undefined ? keystore.all() : keystore.all({ kid: header.kid })
-      if (header.kid !== undefined && candidates.length === 0) {
-        throw new SidecarError(
-          'ERR_SECRET_KEY_NOT_FOUND',
-          `names kid "${header.kid}", which is not in CONFIG_KEYS`,
-        )
+      const key = keys.find(header.kid)
+      if (key === undefined) {
+        throw header.kid === undefined
+          ? new SidecarError(
+              'ERR_SECRET_KEY_NOT_FOUND',
+              'has no kid and CONFIG_KEYS holds more than one key',
+            )
+          : new SidecarError(
+              'ERR_SECRET_KEY_NOT_FOUND',
+              `names kid ${JSON.stringify(header.kid)}, which is not in CONFIG_KEYS`,
+            )
       }
-      if (header.kid === undefined && candidates.length !== 1) {
-        throw new SidecarError(
-          'ERR_SECRET_KEY_NOT_FOUND',
-          'has no kid and CONFIG_KEYS holds more than one key',
-        )
+      checkKeyFits(key, header)
+      const [protectedPart, , ivPart, ciphertextPart, tagPart] = header.parts
+      const { ivBytes, tagBytes } = CONTENT[header.enc]
+      const iv = Buffer.from(ivPart, 'base64url')
+      const tag = Buffer.from(tagPart, 'base64url')
+      // A truncated (or padded) tag must not reach a cipher that would check only its prefix.
+      if (iv.length !== ivBytes || tag.length !== tagBytes) {
+        throw decryptionFailed(key, WRONG_KEY_OR_TAMPERED)
       }
-      const key = candidates[0]!
-      const needed = keyTypeFor(header.alg)
-      if (key.kty !== needed) {
-        throw new SidecarError(
-          'ERR_SECRET_DECRYPTION_FAILED',
-          `uses alg ${header.alg}, which needs an ${needed} key, but key "${key.kid}" is ${key.kty}`,
-        )
-      }
-      // A JWK's `alg` limits the key to that algorithm (RFC 7517 §4.4; node-jose enforces it).
-      if (key.alg && key.alg !== header.alg) {
-        throw new SidecarError(
-          'ERR_SECRET_DECRYPTION_FAILED',
-          `uses alg ${header.alg}, but key "${key.kid}" is for ${key.alg} only (its "alg")`,
-        )
-      }
-      if (needsOwnEcdhEs(header.alg, header.enc)) {
-        return decryptEcdhEsDirect(key.toJSON(true) as JsonWebKey, compact, key.kid)
-      }
+      const contentKey = contentKeyFor(key, header)
+      if (content === undefined) content = await loading
       try {
-        const result = await jose.JWE.createDecrypt(key, allowed).decrypt(compact)
-        return result.plaintext
+        return await content.decryptContent(
+          header.enc,
+          contentKey,
+          Buffer.from(ciphertextPart, 'base64url'),
+          iv,
+          tag,
+          Buffer.from(protectedPart, 'ascii'),
+        )
       } catch (error) {
         // node-jose's messages say little ("decryption failed"); the cause is kept for debugging
         // and holds no plaintext.
         throw new SidecarError(
           'ERR_SECRET_DECRYPTION_FAILED',
-          `could not be decrypted with key "${key.kid}" (wrong key or tampered)`,
-          {
-            cause: error,
-          },
+          `could not be decrypted with key "${key.kid}" (${WRONG_KEY_OR_TAMPERED})`,
+          { cause: error },
         )
       }
     },

@@ -1,110 +1,123 @@
-// ECDH-ES in direct key agreement mode whose content key is longer than one SHA-256 block, that is
-// with A256CBC-HS512. node-jose 2.2.0 cannot do it: its Concat KDF counts rounds as
-// ceil(key bytes / hash bits), so it always stops after one round and derives 32 bytes where 64 are
-// needed, and every such token fails with "unsupported algorithm" (whoever made it). Here the key is
-// agreed with Node's crypto (RFC 7518 §4.6.2: ECDH, then Concat KDF with SHA-256) and the content is
-// decrypted by node-jose's own A256CBC-HS512. The header was checked by readCompactHeader already.
-import { createHash, createPrivateKey, createPublicKey, diffieHellman } from 'node:crypto'
-import type { JsonWebKey } from 'node:crypto'
-import jose from 'node-jose'
-import { SidecarError } from '../../support/errors.js'
+// ECDH-ES key agreement (RFC 7518 §4.6) with Node's crypto: the ephemeral public key of the token
+// and the private key held since start give the shared secret Z, and the Concat KDF (NIST SP
+// 800-56A, one SHA-256 round per 256 bits) turns Z into the content key (ECDH-ES) or into the key
+// that unwraps it (ECDH-ES+A128KW, ECDH-ES+A256KW).
+//
+// node-jose 2.2.0 is not used for this step: it imports the ephemeral key as a JWK and checks the
+// point in JavaScript (jsbn) for every token, which costs more than the agreement itself, and its
+// Concat KDF counts rounds as ceil(key bytes / hash bits), so it stops after one round and derives
+// 32 bytes where A256CBC-HS512 needs 64 (every ECDH-ES + A256CBC-HS512 token fails in node-jose,
+// whoever made it). The header was checked by readCompactHeader already.
+import { hash } from 'node:crypto'
+import type { JweHeader } from './compact.js'
+import type { EcKey } from './keyset.js'
 
-/** Bits of content encryption key each enc needs. */
-const CEK_BITS: Record<string, number> = {
-  A128GCM: 128,
-  A256GCM: 256,
-  'A128CBC-HS256': 256,
-  'A256CBC-HS512': 512,
-}
-
-/** True for the tokens node-jose derives a short content key for (see above). */
+/** True for the pair node-jose derives too short a key for (see above): `encrypt` refuses it. */
 export function needsOwnEcdhEs(alg: string, enc: string): boolean {
-  return alg === 'ECDH-ES' && (CEK_BITS[enc] ?? 0) > 256
+  return alg === 'ECDH-ES' && enc === 'A256CBC-HS512'
 }
 
-/** Decrypts an ECDH-ES (direct) compact JWE with an EC private key; ERR_SECRET_DECRYPTION_FAILED. */
-export async function decryptEcdhEsDirect(
-  privateJwk: JsonWebKey,
-  compact: string,
-  keyId: string,
-): Promise<Buffer> {
-  const [protectedPart = '', encryptedKey, iv = '', ciphertext = '', tag = ''] = compact.split('.')
-  const failed = (why: string): SidecarError =>
-    new SidecarError(
-      'ERR_SECRET_DECRYPTION_FAILED',
-      `could not be decrypted with key "${keyId}" (${why})`,
-    )
-  if (encryptedKey !== '') throw failed('ECDH-ES needs an empty encrypted key')
-  const header = JSON.parse(Buffer.from(protectedPart, 'base64url').toString('utf8')) as Record<
-    string,
-    unknown
-  >
-  const enc = header['enc'] as string
-  const epk = header['epk'] as Record<string, unknown> | undefined
-  const crv = privateJwk.crv ?? ''
+/** Why a token's key agreement failed; the caller names the key. */
+export class AgreementError extends Error {}
+
+/**
+ * The key an ECDH-ES token's `epk` agrees with `key`: `keyBytes` long, derived for `algorithmId`
+ * (the `enc` for ECDH-ES, the `alg` for ECDH-ES+A*KW). Throws an AgreementError when the ephemeral
+ * key is missing, on another curve, not on the curve, or when `apu`/`apv` are not base64url.
+ */
+export function agreeKey(
+  key: EcKey,
+  header: JweHeader,
+  algorithmId: string,
+  keyBytes: number,
+): Buffer {
+  const epk = header.fields['epk'] as Record<string, unknown> | undefined
+  const size = key.coordinateBytes
   if (
     typeof epk !== 'object' ||
     epk === null ||
     epk['kty'] !== 'EC' ||
-    epk['crv'] !== crv ||
+    epk['crv'] !== key.crv ||
     typeof epk['x'] !== 'string' ||
     typeof epk['y'] !== 'string'
   ) {
-    throw failed(`the ephemeral key must be an EC public key on ${crv}`)
+    throw new AgreementError(`the ephemeral key must be an EC public key on ${key.crv}`)
   }
-  const partyInfo = (name: 'apu' | 'apv'): Buffer => {
-    const value = header[name]
-    return typeof value === 'string' ? Buffer.from(value, 'base64url') : Buffer.alloc(0)
+  // Only x and y are read: an ephemeral key must never bring a private part along. Each has the
+  // exact length of a coordinate, so the point is always uncompressed (0x04 ‖ x ‖ y).
+  const x = decodeExact(epk['x'], size)
+  const y = decodeExact(epk['y'], size)
+  if (x === undefined || y === undefined) {
+    throw new AgreementError(`the ephemeral key's coordinates are not ${size} bytes`)
   }
-
+  const point = Buffer.allocUnsafe(1 + 2 * size)
+  point[0] = 0x04
+  x.copy(point, 1)
+  y.copy(point, 1 + size)
   let shared: Buffer
   try {
-    shared = diffieHellman({
-      privateKey: createPrivateKey({ key: privateJwk, format: 'jwk' }),
-      // Only the public fields: an ephemeral key must never bring a private part along.
-      publicKey: createPublicKey({
-        key: { kty: 'EC', crv, x: epk['x'], y: epk['y'] },
-        format: 'jwk',
-      }),
-    })
-  } catch (error) {
-    throw new SidecarError(
-      'ERR_SECRET_DECRYPTION_FAILED',
-      `could not be decrypted with key "${keyId}" (bad ephemeral key)`,
-      { cause: error },
-    )
+    // OpenSSL refuses a point that is not on the key's curve (an invalid-curve attack).
+    shared = key.ecdh.computeSecret(point)
+  } catch {
+    throw new AgreementError('bad ephemeral key')
   }
-  const bits = CEK_BITS[enc]!
-  const otherInfo = Buffer.concat([
-    lengthPrefixed(Buffer.from(enc, 'utf8')),
-    lengthPrefixed(partyInfo('apu')),
-    lengthPrefixed(partyInfo('apv')),
-    uint32(bits),
+  // Concat KDF: round i hashes i ‖ Z ‖ OtherInfo (32-bit big-endian i, from 1).
+  const info = otherInfo(header, algorithmId, keyBytes)
+  const input = Buffer.allocUnsafe(4 + shared.length + info.length)
+  shared.copy(input, 4)
+  info.copy(input, 4 + shared.length)
+  const rounds = Math.ceil(keyBytes / 32)
+  const derived = rounds === 1 ? undefined : Buffer.allocUnsafe(rounds * 32)
+  for (let round = 1; round <= rounds; round += 1) {
+    input.writeUInt32BE(round, 0)
+    const block = hash('sha256', input, 'buffer')
+    if (derived === undefined) return block.subarray(0, keyBytes)
+    block.copy(derived, (round - 1) * 32)
+  }
+  return derived!.subarray(0, keyBytes)
+}
+
+/**
+ * OtherInfo (RFC 7518 §4.6.2): AlgorithmID ‖ PartyUInfo ‖ PartyVInfo, each length-prefixed, then
+ * the key length in bits. Tokens without `apu` and `apv` (most: jose sets neither by default) share
+ * one per algorithm and key length.
+ */
+function otherInfo(header: JweHeader, algorithmId: string, keyBytes: number): Buffer {
+  const apu = header.fields['apu']
+  const apv = header.fields['apv']
+  const cacheKey = `${algorithmId}/${keyBytes}`
+  if (apu === undefined && apv === undefined) {
+    const cached = WITHOUT_PARTY_INFO.get(cacheKey)
+    if (cached !== undefined) return cached
+  }
+  const info = Buffer.concat([
+    lengthPrefixed(Buffer.from(algorithmId, 'ascii')),
+    lengthPrefixed(partyInfo(header, 'apu')),
+    lengthPrefixed(partyInfo(header, 'apv')),
+    uint32(keyBytes * 8),
   ])
-  const rounds: Buffer[] = []
-  for (let round = 1; round <= Math.ceil(bits / 256); round += 1) {
-    rounds.push(
-      createHash('sha256').update(uint32(round)).update(shared).update(otherInfo).digest(),
-    )
+  if (apu === undefined && apv === undefined) WITHOUT_PARTY_INFO.set(cacheKey, info)
+  return info
+}
+const WITHOUT_PARTY_INFO = new Map<string, Buffer>()
+
+function partyInfo(header: JweHeader, name: 'apu' | 'apv'): Buffer {
+  const value = header.fields[name]
+  if (value === undefined) return Buffer.alloc(0)
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]*$/.test(value)) {
+    throw new AgreementError(`${name} is not base64url`)
   }
-  const contentKey = Buffer.concat(rounds).subarray(0, bits / 8)
-  try {
-    return await jose.JWA.decrypt(enc, contentKey, Buffer.from(ciphertext, 'base64url'), {
-      iv: Buffer.from(iv, 'base64url'),
-      aad: Buffer.from(protectedPart, 'ascii'),
-      tag: Buffer.from(tag, 'base64url'),
-    })
-  } catch (error) {
-    throw new SidecarError(
-      'ERR_SECRET_DECRYPTION_FAILED',
-      `could not be decrypted with key "${keyId}" (wrong key or tampered)`,
-      { cause: error },
-    )
-  }
+  return Buffer.from(value, 'base64url')
+}
+
+function decodeExact(value: string, bytes: number): Buffer | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(value)) return undefined
+  const decoded = Buffer.from(value, 'base64url')
+  return decoded.length === bytes ? decoded : undefined
 }
 
 function uint32(value: number): Buffer {
-  const buffer = Buffer.alloc(4)
+  const buffer = Buffer.allocUnsafe(4)
   buffer.writeUInt32BE(value)
   return buffer
 }

@@ -1,7 +1,7 @@
 // Interoperability: secrets made by another standard library (jose, by panva) decrypt through the
 // sidecar's decryptor for every accepted alg and enc, and the sidecar's own output decrypts with
 // jose. Keys are generated per run; nothing private is committed.
-import { compactDecrypt } from 'jose'
+import { CompactEncrypt, compactDecrypt } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
   ALLOWED_ALGS,
@@ -21,8 +21,10 @@ import {
   keyFor,
   makeKeyRing,
   octKey,
+  omit,
   privateSet,
   publicSet,
+  withHeader,
 } from './support.js'
 import type { KeyRing, TestKey } from './support.js'
 
@@ -70,6 +72,27 @@ describe('JWEs made by jose decrypt through createDecryptor', () => {
     for (const alg of ['ECDH-ES', 'ECDH-ES+A256KW'] as const) {
       const compact = await joseEncrypt(`on ${crv}`, key, alg, 'A256GCM')
       expect((await own.decrypt(compact)).toString('utf8')).toBe(`on ${crv}`)
+    }
+  })
+
+  it('decrypts ECDH-ES with party info (apu, apv) in the key derivation', async () => {
+    for (const alg of ['ECDH-ES', 'ECDH-ES+A128KW'] as const) {
+      for (const enc of ['A128GCM', 'A256CBC-HS512'] as const) {
+        const compact = await new CompactEncrypt(new TextEncoder().encode(`apu ${alg} ${enc}`))
+          .setProtectedHeader({ alg, enc, kid: ring.ec.kid })
+          .setKeyManagementParameters({
+            apu: new TextEncoder().encode('sender'),
+            apv: new TextEncoder().encode('sidecar'),
+          })
+          .encrypt(omit(ring.ec.publicJwk, 'kid'))
+        expect(headerOf(compact)).toMatchObject({ apu: 'c2VuZGVy', apv: 'c2lkZWNhcg' })
+        expect((await decryptor.decrypt(compact)).toString('utf8')).toBe(`apu ${alg} ${enc}`)
+        // The derivation depends on them: other party info gives another key.
+        const changed = withHeader(compact, { ...headerOf(compact), apv: 'b3RoZXI' })
+        expect((await errorOf(decryptor.decrypt(changed))).code).toBe(
+          'ERR_SECRET_DECRYPTION_FAILED',
+        )
+      }
     }
   })
 
@@ -145,7 +168,7 @@ describe('encryptSecret output', () => {
       { key: ring.rsa, enc: 'A192GCM' },
       { key: ring.rsa, alg: 'A256KW' }, // wrong key type
       { key: ring.a256kw, alg: 'ECDH-ES' },
-      // node-jose derives too short a key for this pair (see src/crypto/ecdh-es.ts).
+      // node-jose derives too short a key for this pair (see src/document/crypto/ecdh-es.ts).
       { key: ring.ec, alg: 'ECDH-ES', enc: 'A256CBC-HS512' },
     ]
     for (const c of cases) {

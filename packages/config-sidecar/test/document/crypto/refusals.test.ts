@@ -125,6 +125,35 @@ describe('keys', () => {
     expect(await codeOf(decryptor.decrypt(token))).toBe('ERR_SECRET_KEY_NOT_FOUND')
   })
 
+  it('refuses an empty kid: it names no key, so no key is tried (not even the first)', async () => {
+    // rsa-1 is the first key of the set: an empty kid must not fall back to it.
+    expect(JSON.parse(privateSet(...allKeys(ring))).keys[0].kid).toBe('rsa-1')
+    for (const [key, alg] of [
+      [ring.rsa, 'RSA-OAEP-256'],
+      [ring.ec, 'ECDH-ES+A256KW'],
+    ] as const) {
+      const token = await joseEncrypt('v', key, alg, 'A256GCM', { kid: '' })
+      expect(headerOf(token)).toMatchObject({ kid: '' })
+      const error = await errorOf(decryptor.decrypt(token))
+      expect(error.code).toBe('ERR_SECRET_KEY_NOT_FOUND')
+      expect(error.message).toContain('kid ""')
+    }
+    // With one key in the set too: only a token without kid may use the only key.
+    const single = await createDecryptor(privateSet(ring.ec), 'one key')
+    const empty = await joseEncrypt('v', ring.ec, 'ECDH-ES', 'A256GCM', { kid: '' })
+    expect(await codeOf(single.decrypt(empty))).toBe('ERR_SECRET_KEY_NOT_FOUND')
+    const absent = await joseEncrypt('v', ring.ec, 'ECDH-ES', 'A256GCM', { kid: undefined })
+    expect((await single.decrypt(absent)).toString('utf8')).toBe('v')
+  })
+
+  it('matches a kid exactly (no case folding, no trimming, no prefix)', async () => {
+    const token = await joseEncrypt('v', ring.ec, 'ECDH-ES', 'A256GCM')
+    for (const kid of ['EC-1', 'ec-1 ', ' ec-1', 'ec-', 'ec-1-x']) {
+      const error = await errorOf(decryptor.decrypt(withHeader(token, { ...headerOf(token), kid })))
+      expect(error.code, kid).toBe('ERR_SECRET_KEY_NOT_FOUND')
+    }
+  })
+
   it.each([
     { alg: 'RSA-OAEP-256', kid: 'ec-1' },
     { alg: 'RSA-OAEP', kid: 'a256kw-1' },
@@ -160,7 +189,7 @@ describe('tampered and malformed tokens', () => {
     { alg: 'RSA-OAEP', enc: 'A128CBC-HS256' },
     { alg: 'ECDH-ES+A256KW', enc: 'A256GCM' },
     { alg: 'ECDH-ES', enc: 'A128GCM' },
-    // ECDH-ES with A256CBC-HS512 takes the sidecar's own key agreement (see src/crypto/ecdh-es.ts).
+    // ECDH-ES with A256CBC-HS512 takes the sidecar's own key agreement (see src/document/crypto/ecdh-es.ts).
     { alg: 'ECDH-ES', enc: 'A256CBC-HS512' },
     { alg: 'A128KW', enc: 'A256CBC-HS512' },
     { alg: 'dir', enc: 'A256GCM' },
@@ -182,6 +211,46 @@ describe('tampered and malformed tokens', () => {
     const parts = token.split('.')
     parts[4] = parts[4]!.slice(0, 8)
     expect(await codeOf(decryptor.decrypt(parts.join('.')))).toBe('ERR_SECRET_DECRYPTION_FAILED')
+  })
+
+  it('fails a tag with bytes appended (only a tag of the exact length authenticates)', async () => {
+    for (const [alg, enc] of [
+      ['dir', 'A128CBC-HS256'],
+      ['A256KW', 'A256CBC-HS512'],
+      ['RSA-OAEP', 'A256GCM'],
+    ] as const) {
+      const token = await joseEncrypt('padded', keyFor(ring, alg, enc), alg, enc)
+      const parts = token.split('.')
+      parts[4] = Buffer.concat([Buffer.from(parts[4]!, 'base64url'), Buffer.alloc(4)]).toString(
+        'base64url',
+      )
+      expect(await codeOf(decryptor.decrypt(parts.join('.'))), `${alg} ${enc}`).toBe(
+        'ERR_SECRET_DECRYPTION_FAILED',
+      )
+    }
+  })
+
+  it('answers a changed RSA encrypted key exactly as a changed tag (no separate padding error)', async () => {
+    for (const alg of ['RSA-OAEP-256', 'RSA-OAEP'] as const) {
+      const token = await joseEncrypt('v', ring.rsa, alg, 'A256GCM')
+      const badKey = await errorOf(decryptor.decrypt(tamper(token, 1)))
+      const badTag = await errorOf(decryptor.decrypt(tamper(token, 4)))
+      expect(badKey.code).toBe('ERR_SECRET_DECRYPTION_FAILED')
+      expect(badKey.message).toBe(badTag.message)
+    }
+  })
+
+  it('refuses a key marked for signatures, and an oct key of the wrong size', async () => {
+    const signing = { ...ring.a256kw, privateJwk: { ...ring.a256kw.privateJwk, use: 'sig' } }
+    const own = await createDecryptor(privateSet(signing), 'K')
+    const token = await joseEncrypt('v', ring.a256kw, 'A256KW', 'A256GCM')
+    expect(await codeOf(own.decrypt(token))).toBe('ERR_SECRET_DECRYPTION_FAILED')
+    // A 256-bit key named by an A128KW token, and a dir key too short for its enc.
+    const a128 = withHeader(token, { ...headerOf(token), alg: 'A128KW' })
+    expect(await codeOf(decryptor.decrypt(a128))).toBe('ERR_SECRET_DECRYPTION_FAILED')
+    const dir = await joseEncrypt('v', ring.dir['A128GCM'], 'dir', 'A128GCM')
+    const tooShort = withHeader(dir, { ...headerOf(dir), enc: 'A256GCM' })
+    expect(await codeOf(decryptor.decrypt(tooShort))).toBe('ERR_SECRET_DECRYPTION_FAILED')
   })
 
   it('fails a changed encrypted key', async () => {

@@ -1,0 +1,76 @@
+// The `.env` format: `KEY='value'` lines, the key the flat path in upper snake case (`a.b[0].c` is
+// `A_B_0_C`), the value quoted so that `sh` (`set -a; . ./file`) and dotenv read it back exactly.
+import { isRefusal, leafText, uniqueFlatEntries } from './flat.js'
+import type { RenderRefusal, Segment } from './flat.js'
+
+export interface EnvRender {
+  readonly text: string
+  /**
+   * Paths whose value `sh` reads exactly but dotenv parsers may not: a value holding `'` together
+   * with `"`, `\`, `$`, a backquote or a line break; one ending in `\`; one holding a carriage
+   * return. No quoting reads the same in both there.
+   */
+  readonly shOnly: readonly string[]
+}
+
+/**
+ * The variable name of a path: each key in upper snake case (`darkMode` is `DARK_MODE`, anything
+ * but ASCII letters and digits becomes `_`), list indexes as digits, joined by `_`; a name that
+ * would start with a digit (or be empty) gets a leading `_`.
+ */
+export function envName(segments: readonly Segment[]): string {
+  const name = segments
+    .map((segment) =>
+      typeof segment === 'number'
+        ? String(segment)
+        : segment
+            .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+            .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+            .replace(/[^A-Za-z0-9]/g, '_')
+            .toUpperCase(),
+    )
+    .join('_')
+  return name === '' || /^[0-9]/.test(name) ? `_${name}` : name
+}
+
+/**
+ * `.env` text, or a refusal when two paths have the same variable name (`a.b` and `a_b` are both
+ * `A_B`: neither would win silently) or a value holds a NUL character (no environment variable can).
+ */
+export function renderEnv(document: unknown): EnvRender | RenderRefusal {
+  const entries = uniqueFlatEntries(document)
+  if (isRefusal(entries)) return entries
+  const names = new Map<string, string>()
+  const shOnly: string[] = []
+  let text = ''
+  for (const entry of entries) {
+    const name = envName(entry.segments)
+    const first = names.get(name)
+    if (first !== undefined) {
+      return { refused: `the keys ${first} and ${entry.path} are both ${name} in .env` }
+    }
+    names.set(name, entry.path)
+    const value = leafText(entry.value)
+    if (value.includes('\0')) {
+      return { refused: `the value at ${entry.path} holds a NUL character, which .env cannot hold` }
+    }
+    const quoted = quoteEnvValue(value)
+    if (!quoted.dotenv) shOnly.push(entry.path)
+    text += `${name}=${quoted.text}\n`
+  }
+  return { text, shOnly }
+}
+
+/**
+ * A value quoted for `sh` and dotenv. Single quotes keep everything as it is in both (line breaks
+ * included); a value holding `'` goes in double quotes when nothing in it is special there (`$`,
+ * a backquote, `\`, `"`, a line break); otherwise `sh`'s `'…'\''…'`, which dotenv does not read.
+ */
+export function quoteEnvValue(value: string): { text: string; dotenv: boolean } {
+  const carriageReturn = value.includes('\r')
+  if (!value.includes("'")) {
+    return { text: `'${value}'`, dotenv: !value.endsWith('\\') && !carriageReturn }
+  }
+  if (!/["\\$`\n\r]/.test(value)) return { text: `"${value}"`, dotenv: true }
+  return { text: `'${value.replaceAll("'", "'\\''")}'`, dotenv: false }
+}
