@@ -6,31 +6,11 @@
 //
 //   node scripts/audit.mjs
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const pnpmVersion = JSON.parse(
-  readFileSync(join(root, 'package.json'), 'utf8'),
-).packageManager.replace(/^pnpm@/, '')
+import { pnpmCommand, root } from './lib/pnpm.mjs'
 
 /** Longest wait for the registry. */
 const TIMEOUT_MS = 120_000
 const SEVERITIES = ['critical', 'high', 'moderate', 'low', 'info']
-
-/** The command that runs the pinned pnpm: the one running us, one on PATH, or npx (as scripts/run.mjs). */
-function pnpmCommand() {
-  const agent = process.env.npm_config_user_agent ?? ''
-  const execPath = process.env.npm_execpath
-  if (agent.startsWith(`pnpm/${pnpmVersion}`) && execPath) return [process.execPath, execPath]
-  const onPath = spawnSync('pnpm', ['--version'], {
-    encoding: 'utf8',
-    shell: process.platform === 'win32',
-  })
-  if (onPath.status === 0 && onPath.stdout.trim() === pnpmVersion) return ['pnpm']
-  return ['npx', '--yes', `pnpm@${pnpmVersion}`]
-}
 
 const say = (line) => process.stdout.write(`${line}\n`)
 

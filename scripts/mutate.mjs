@@ -7,11 +7,10 @@
 //   npm run mutate -- config-sidecar             the whole sidecar (about an hour on 2 cores)
 //   npm run mutate -- demo-app
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { pnpmCommand, root } from './lib/pnpm.mjs'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const [pkg = 'config-sidecar', folder = ''] = process.argv.slice(2)
 if (!existsSync(join(root, 'packages', pkg, 'vitest.config.ts'))) {
   process.stderr.write(
@@ -24,9 +23,6 @@ if (folder !== '' && !existsSync(join(root, 'packages', pkg, 'src', folder))) {
   process.exit(2)
 }
 
-const pnpmVersion = JSON.parse(
-  readFileSync(join(root, 'package.json'), 'utf8'),
-).packageManager.replace(/^pnpm@/, '')
 const run = (command, args, env = {}) => {
   const result = spawnSync(command, args, {
     cwd: root,
@@ -37,7 +33,8 @@ const run = (command, args, env = {}) => {
   if (result.status !== 0) process.exit(result.status ?? 1)
 }
 
-run('npx', ['--yes', `pnpm@${pnpmVersion}`, 'install', '--frozen-lockfile', '--prefer-offline'])
+const [pnpm, ...pnpmArgs] = pnpmCommand()
+run(pnpm, [...pnpmArgs, 'install', '--frozen-lockfile', '--prefer-offline'])
 run(join(root, 'node_modules', '.bin', 'stryker'), ['run', 'stryker.config.mjs'], {
   MUTATE_PACKAGE: pkg,
   MUTATE_FOLDER: folder,

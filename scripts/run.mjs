@@ -7,15 +7,10 @@
 // The raw steps it calls are root scripts of their own (`build:packages`, `lint:check`,
 // `format:write`): never `build`, `lint` or `format`, which come back here.
 import { spawn, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { pnpmCommand, root } from './lib/pnpm.mjs'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const [task = '', ...extra] = process.argv.slice(2)
-const pnpmVersion = JSON.parse(
-  readFileSync(join(root, 'package.json'), 'utf8'),
-).packageManager.replace(/^pnpm@/, '')
 
 /**
  * What each task runs after the install: `build` first when it needs the build, then its steps
@@ -48,19 +43,6 @@ const chosen = Object.hasOwn(TASKS, task) ? TASKS[task] : undefined
 if (chosen === undefined) {
   process.stderr.write(`usage: node scripts/run.mjs ${Object.keys(TASKS).join('|')} [arguments]\n`)
   process.exit(2)
-}
-
-/** The command that runs the pinned pnpm: the one running us, one on PATH, or npx. */
-function pnpmCommand() {
-  const agent = process.env.npm_config_user_agent ?? ''
-  const execPath = process.env.npm_execpath
-  if (agent.startsWith(`pnpm/${pnpmVersion}`) && execPath) return [process.execPath, execPath]
-  const onPath = spawnSync('pnpm', ['--version'], {
-    encoding: 'utf8',
-    shell: process.platform === 'win32',
-  })
-  if (onPath.status === 0 && onPath.stdout.trim() === pnpmVersion) return ['pnpm']
-  return ['npx', '--yes', `pnpm@${pnpmVersion}`]
 }
 
 const pnpm = pnpmCommand()

@@ -1,20 +1,4 @@
-// This package's unit tests alone, for mutation testing (npm run mutate): the tests that start the
-// built process are left out, and @sample/shared is read from its source so a sandbox needs no build.
-import { fileURLToPath } from 'node:url'
-import { defineConfig } from 'vitest/config'
+// This package's unit tests alone, for mutation testing (see test-support/vitest-unit.ts).
+import { unitTestConfig } from '../../test-support/vitest-unit.js'
 
-export default defineConfig({
-  resolve: {
-    alias: {
-      '@sample/shared': fileURLToPath(new URL('../shared/src/index.ts', import.meta.url)),
-    },
-  },
-  test: {
-    root: fileURLToPath(new URL('.', import.meta.url)),
-    include: ['test/**/*.test.ts'],
-    exclude: ['test/main.test.ts'],
-    pool: 'forks',
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-  },
-})
+export default unitTestConfig(new URL('.', import.meta.url), ['test/main.test.ts'])

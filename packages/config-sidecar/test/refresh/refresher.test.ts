@@ -8,7 +8,7 @@ import { createLogger, silentLogger } from '@sample/shared'
 import { tempDir } from '../../../../test-support/helpers.js'
 import { SidecarError } from '../../src/support/errors.js'
 import { createRefresher } from '../../src/refresh/refresher.js'
-import type { RefreshOutcome, RefresherOptions } from '../../src/refresh/refresher.js'
+import type { RefreshOutcome, Refresher, RefresherOptions } from '../../src/refresh/refresher.js'
 import { createSnapshotStore } from '../../src/state/snapshot.js'
 import type { SnapshotStore } from '../../src/state/snapshot.js'
 import type { ConfigSource, FetchResult } from '../../src/sources/source.js'
@@ -58,14 +58,8 @@ function setup(
   const source = scriptedSource(steps)
   const store = createConfigStore({ maxStalenessMs: options.maxStalenessMs })
   const outcomes: RefreshOutcome[] = []
-  const refresher = createRefresher({
-    source,
+  const refresher = over(source, {
     store,
-    decryptor: undefined,
-    snapshots: undefined,
-    intervalMs: INTERVAL,
-    logger: silentLogger,
-    random: () => 0.5,
     onOutcome: (outcome) => outcomes.push(outcome),
     ...options,
   })
@@ -266,6 +260,20 @@ function gatedSource(): ConfigSource & {
   }
 }
 
+/** A refresher over a source with the defaults of these tests (fake time, random 0.5, no snapshot). */
+function over(source: ConfigSource, options: Partial<RefresherOptions> = {}): Refresher {
+  return createRefresher({
+    source,
+    store: createConfigStore(),
+    decryptor: undefined,
+    snapshots: undefined,
+    intervalMs: INTERVAL,
+    logger: silentLogger,
+    random: () => 0.5,
+    ...options,
+  })
+}
+
 /** A logger that keeps its JSON lines. */
 function capturingLogger(): {
   logger: ReturnType<typeof createLogger>
@@ -285,14 +293,8 @@ describe('refreshes that overlap', () => {
   it('coalesces file events during a fetch into one more refresh; a poll joins the fetch', async () => {
     const source = gatedSource()
     const store = createConfigStore()
-    const refresher = createRefresher({
-      source,
+    const refresher = over(source, {
       store,
-      decryptor: undefined,
-      snapshots: undefined,
-      intervalMs: INTERVAL,
-      logger: silentLogger,
-      random: () => 0.5,
     })
     const first = refresher.start()
     await vi.advanceTimersByTimeAsync(0)
@@ -319,14 +321,8 @@ describe('refreshes that overlap', () => {
     const source = gatedSource()
     const store = createConfigStore()
     let publishedBeforeManual = false
-    const refresher = createRefresher({
-      source,
+    const refresher = over(source, {
       store,
-      decryptor: undefined,
-      snapshots: undefined,
-      intervalMs: INTERVAL,
-      logger: silentLogger,
-      random: () => 0.5,
       // Called once the source has answered (the fetch is over, the publish not yet done).
       onOutcome: () => {
         if (!publishedBeforeManual) {
@@ -362,15 +358,7 @@ describe('refreshes that overlap', () => {
 
   it('schedules nothing after a stop that came during a fetch', async () => {
     const source = gatedSource()
-    const refresher = createRefresher({
-      source,
-      store: createConfigStore(),
-      decryptor: undefined,
-      snapshots: undefined,
-      intervalMs: INTERVAL,
-      logger: silentLogger,
-      random: () => 0.5,
-    })
+    const refresher = over(source)
     void refresher.start()
     await vi.advanceTimersByTimeAsync(0)
     const stopped = refresher.stop()
@@ -490,14 +478,7 @@ describe('the edges of a refresh', () => {
   it('lets a poll that comes while the answer is being prepared join it', async () => {
     const source = gatedSource()
     let joined: Promise<RefreshOutcome> | undefined
-    const refresher = createRefresher({
-      source,
-      store: createConfigStore(),
-      decryptor: undefined,
-      snapshots: undefined,
-      intervalMs: INTERVAL,
-      logger: silentLogger,
-      random: () => 0.5,
+    const refresher = over(source, {
       onOutcome: () => {
         joined ??= refresher.refresh('poll')
       },
@@ -516,14 +497,7 @@ describe('the edges of a refresh', () => {
   it('runs the refresh after coalesced file events with reason watch', async () => {
     const source = gatedSource()
     const reasons: string[] = []
-    const refresher = createRefresher({
-      source,
-      store: createConfigStore(),
-      decryptor: undefined,
-      snapshots: undefined,
-      intervalMs: INTERVAL,
-      logger: silentLogger,
-      random: () => 0.5,
+    const refresher = over(source, {
       onOutcome: (outcome) => reasons.push(outcome.reason),
     })
     void refresher.start()
@@ -546,14 +520,8 @@ describe('the edges of a refresh', () => {
         return Promise.resolve(() => Promise.resolve())
       },
     }
-    const refresher = createRefresher({
-      source,
-      store: createConfigStore(),
-      decryptor: undefined,
-      snapshots: undefined,
-      intervalMs: INTERVAL,
+    const refresher = over(source, {
       logger,
-      random: () => 0.5,
     })
     await refresher.start()
     expect(lines.find((line) => line['msg'] === 'file watcher error')).toMatchObject({
@@ -636,14 +604,9 @@ describe('a version unfit for a header', () => {
         }),
     }
     const store = createConfigStore()
-    const refresher = createRefresher({
-      source,
+    const refresher = over(source, {
       store,
-      decryptor: undefined,
-      snapshots: undefined,
-      intervalMs: INTERVAL,
       logger,
-      random: () => 0.5,
     })
     await refresher.start()
     expect(store.current()?.version).toMatch(/^[A-Za-z0-9_-]{43}$/)
