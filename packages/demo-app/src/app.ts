@@ -6,7 +6,7 @@
 //   ./page/page.js. Never got (only ./sidecar-client.ts talks HTTP to the sidecar).
 import express from 'express'
 import type { Request, Response } from 'express'
-import { errorBody } from '@sample/shared'
+import { CONFIG_HEADERS, errorBody, SIDECAR_PATHS } from '@sample/shared'
 import type { ErrorCode, Logger } from '@sample/shared'
 import type { SidecarAnswer, SidecarClient } from './sidecar-client.js'
 import type { SidecarState } from './sidecar-state.js'
@@ -31,7 +31,7 @@ export function createApp({ sidecar, sidecarPort, state, logger, page }: AppDeps
     const sidecarAt = `localhost:${sidecarPort}`
     logger.info(`Sending a request to the config-server sidecar at ${sidecarAt}/config/`)
     const answer = await sidecar
-      .get('/config/?redact', conditional(req))
+      .get(`${SIDECAR_PATHS.config}?redact`, conditional(req))
       .catch((error: unknown) =>
         logger.warn('the sidecar did not answer', { reason: codeOf(error) }),
       )
@@ -51,8 +51,8 @@ export function createApp({ sidecar, sidecarPort, state, logger, page }: AppDeps
         `the config sidecar answered HTTP ${answer.status}`,
       )
     }
-    const version = String(answer.headers['x-config-version'])
-    const stale = answer.headers['x-config-stale'] === 'true'
+    const version = String(answer.headers[CONFIG_HEADERS.version])
+    const stale = answer.headers[CONFIG_HEADERS.stale] === 'true'
     logger.info(`Received config version ${version} from the sidecar`, {
       stale,
       bytes: answer.body.length,
@@ -82,7 +82,12 @@ export function createApp({ sidecar, sidecarPort, state, logger, page }: AppDeps
 /** Seconds a caller should wait before asking again when the sidecar cannot answer. */
 const RETRY_AFTER_SECONDS = 2
 /** The sidecar's config headers, passed on as they are (SPEC.md: What it serves). */
-const PASSED_HEADERS = ['etag', 'x-config-version', 'x-config-stale', 'age'] as const
+const PASSED_HEADERS = [
+  CONFIG_HEADERS.etag,
+  CONFIG_HEADERS.version,
+  CONFIG_HEADERS.stale,
+  CONFIG_HEADERS.age,
+] as const
 
 /** The caller's If-None-Match, passed on: the sidecar answers 304 while the view is unchanged. */
 function conditional(req: Request): Record<string, string> {

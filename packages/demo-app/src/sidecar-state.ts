@@ -3,6 +3,7 @@
 //   the SidecarClient, with the fallbacks for a sidecar that lacks /readyz or /status (the original
 //   Go sample's sidecar serves /config/ and nothing else).
 // May import: types from ./sidecar-client.js, @sample/shared. Never express, never got.
+import { SIDECAR_PATHS } from '@sample/shared'
 import type { Logger } from '@sample/shared'
 import type { SidecarClient } from './sidecar-client.js'
 
@@ -41,7 +42,7 @@ export function createSidecarState(sidecar: SidecarClient, logger: Logger): Side
   let saidNoReadyz = false
 
   const ready = async (): Promise<boolean> => {
-    const answer = await sidecar.get('/readyz')
+    const answer = await sidecar.get(SIDECAR_PATHS.readyz)
     if (answer.status !== 404) return answer.status === 200
     if (!saidNoReadyz) {
       saidNoReadyz = true
@@ -49,7 +50,7 @@ export function createSidecarState(sidecar: SidecarClient, logger: Logger): Side
         'the sidecar has no /readyz: the app counts it ready while its /config/ answers 200',
       )
     }
-    const config = await sidecar.get('/config/?redact')
+    const config = await sidecar.get(`${SIDECAR_PATHS.config}?redact`)
     return config.status === 200 && config.body.length > 0
   }
 
@@ -57,7 +58,7 @@ export function createSidecarState(sidecar: SidecarClient, logger: Logger): Side
     ready,
     async status() {
       try {
-        const answer = await sidecar.get('/status')
+        const answer = await sidecar.get(SIDECAR_PATHS.status)
         const body = answer.status === 200 ? parseObject(answer.body) : undefined
         if (body !== undefined && typeof body['ready'] === 'boolean') {
           const stale = body['stale'] === true

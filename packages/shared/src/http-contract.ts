@@ -11,6 +11,7 @@ export const SIDECAR_PATHS = {
   status: '/status',
   metrics: '/metrics',
   refresh: '/refresh',
+  changes: '/changes',
 } as const
 
 /** Response headers carried by every config answer (lower case, as Node presents them). */

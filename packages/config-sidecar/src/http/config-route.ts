@@ -1,3 +1,4 @@
+import { CONFIG_HEADERS } from '@sample/shared'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FormatView, ServedConfig, Representation } from '../state/served-config.js'
 import { FORMATS } from '../settings/formats.js'
@@ -89,13 +90,13 @@ export function createConfigRoute(deps: {
   ): void => {
     metrics.countRequest('config', status)
     const headers = [
-      'etag',
+      CONFIG_HEADERS.etag,
       representation.etag,
-      'x-config-version',
+      CONFIG_HEADERS.version,
       state.version,
-      'x-config-stale',
+      CONFIG_HEADERS.stale,
       store.isStale() ? 'true' : 'false',
-      'age',
+      CONFIG_HEADERS.age,
       String(Math.floor((store.ageMs() ?? 0) / 1000)),
       'cache-control',
       'no-store',
@@ -129,14 +130,14 @@ export function createConfigRoute(deps: {
   /** The format cannot hold this config whole (two keys that become one): 502, naming the keys. */
   const refused = (res: ServerResponse, message: string, state: ServedConfig): void =>
     sendError(res, metrics, 'config', 'ERR_DOCUMENT_INVALID', message, {
-      'x-config-version': state.version,
-      'x-config-stale': store.isStale() ? 'true' : 'false',
+      [CONFIG_HEADERS.version]: state.version,
+      [CONFIG_HEADERS.stale]: store.isStale() ? 'true' : 'false',
     })
 
   const notFound = (res: ServerResponse, view: View, state: ServedConfig): void => {
     const headers: Headers = {
-      'x-config-version': state.version,
-      'x-config-stale': store.isStale() ? 'true' : 'false',
+      [CONFIG_HEADERS.version]: state.version,
+      [CONFIG_HEADERS.stale]: store.isStale() ? 'true' : 'false',
     }
     sendError(
       res,
@@ -192,7 +193,7 @@ export function createConfigRoute(deps: {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
       'x-accel-buffering': 'no',
-      'x-config-version': state.version,
+      [CONFIG_HEADERS.version]: state.version,
       'x-content-type-options': 'nosniff',
     })
     res.write('retry: 2000\n\n')
@@ -300,7 +301,7 @@ export function createConfigRoute(deps: {
           'the config is older than CONFIG_MAX_STALENESS',
           {
             'retry-after': deps.retryAfterSeconds,
-            'x-config-stale': 'true',
+            [CONFIG_HEADERS.stale]: 'true',
           },
         )
         return

@@ -1,3 +1,4 @@
+import { SIDECAR_PATHS } from '@sample/shared'
 import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
 import { isSidecarError } from '../support/errors.js'
@@ -36,14 +37,14 @@ export function createOperationsApp(deps: SidecarHttpDeps): express.Express {
     }
 
   app.all(
-    '/status',
+    SIDECAR_PATHS.status,
     guarded('status', READ_METHODS, (_req, res) =>
       sendJson(res, metrics, 'status', 200, statusOf(deps)),
     ),
   )
 
   app.all(
-    '/metrics',
+    SIDECAR_PATHS.metrics,
     guarded('metrics', READ_METHODS, async (_req, res) => {
       const { contentType, text } = await metrics.render()
       send(
@@ -59,7 +60,7 @@ export function createOperationsApp(deps: SidecarHttpDeps): express.Express {
 
   const refreshLimit = createRateLimiter({ burst: 3, refillMs: 5000 })
   app.all(
-    '/refresh',
+    SIDECAR_PATHS.refresh,
     guarded('refresh', new Set(['POST']), async (_req, res) => {
       const waitMs = refreshLimit()
       if (waitMs > 0) {

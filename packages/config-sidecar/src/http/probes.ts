@@ -1,3 +1,4 @@
+import { SIDECAR_PATHS } from '@sample/shared'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Metrics } from './metrics.js'
 import type { ConfigStore } from '../state/store.js'
@@ -16,8 +17,8 @@ export function answerProbe(
   metrics: Metrics,
 ): boolean {
   const path = (req.url ?? '/').split('?')[0]
-  if (path !== '/livez' && path !== '/readyz') return false
-  const route = path === '/livez' ? 'livez' : 'readyz'
+  if (path !== SIDECAR_PATHS.livez && path !== SIDECAR_PATHS.readyz) return false
+  const route = path === SIDECAR_PATHS.livez ? 'livez' : 'readyz'
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendMethodNotAllowed(res, metrics, route, req.method, 'GET, HEAD')
     return true

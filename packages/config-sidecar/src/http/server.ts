@@ -1,3 +1,4 @@
+import { SIDECAR_PATHS } from '@sample/shared'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Metrics } from './metrics.js'
 import type { ConfigStore } from '../state/store.js'
@@ -66,7 +67,8 @@ export function createRequestListener(deps: SidecarHttpDeps): RequestListener {
       deps.configRoute.handle(req, res, url.slice(7))
       return
     }
-    if (url.startsWith('/changes') && (url.length === 8 || url[8] === '?')) {
+    const changes = SIDECAR_PATHS.changes
+    if (url.startsWith(changes) && (url.length === changes.length || url[changes.length] === '?')) {
       if (
         !authorized(deps, req, res, 'changes') ||
         !allowed(req, res, metrics, 'changes', READ_METHODS, READ_ALLOW, deps.refusals)

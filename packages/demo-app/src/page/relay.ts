@@ -6,6 +6,7 @@
 // whose unsent buffer passes `maxBufferedBytes` (it does not read) is dropped.
 // Holds: createRelay. May import: node built-ins, ./badges.js, types from ../sidecar-client.js and
 //   ../sidecar-state.js, @sample/shared. Never express (it writes to node:http responses), never got.
+import { CONFIG_HEADERS, SIDECAR_PATHS } from '@sample/shared'
 import type { ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Logger } from '@sample/shared'
@@ -138,7 +139,7 @@ export function createRelay(deps: {
     if (closed || connecting || upstream !== undefined || clients.size === 0) return
     connecting = true
     try {
-      const stream = await sidecar.openStream('/config/?redact')
+      const stream = await sidecar.openStream(`${SIDECAR_PATHS.config}?redact`)
       upstream = stream
       let buffer = ''
       stream.setEncoding('utf8')
@@ -244,7 +245,7 @@ export function createRelay(deps: {
       if (upstream !== undefined && config !== undefined && status !== undefined)
         return { config, status, version: status.version, changes: recent }
       const [answer, now] = await Promise.all([
-        sidecar.get('/config/?redact').catch(() => undefined),
+        sidecar.get(`${SIDECAR_PATHS.config}?redact`).catch(() => undefined),
         state.status(),
       ])
       const fetched = answer?.status === 200 && answer.body.length > 0 ? answer : undefined
@@ -253,9 +254,12 @@ export function createRelay(deps: {
         return typeof value === 'string' ? value : null
       }
       return {
-        config: fetched && { json: fetched.body.toString('utf8'), etag: header('etag') },
+        config: fetched && {
+          json: fetched.body.toString('utf8'),
+          etag: header(CONFIG_HEADERS.etag),
+        },
         status: now,
-        version: now.version ?? header('x-config-version'),
+        version: now.version ?? header(CONFIG_HEADERS.version),
         changes: [],
       }
     },
