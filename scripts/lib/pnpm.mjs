@@ -3,7 +3,7 @@
 // scripts/mutate.mjs, so a machine with only Node.js and npm runs every one of them.
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -16,7 +16,10 @@ export const pnpmVersion = JSON.parse(
 export function pnpmCommand() {
   const agent = process.env.npm_config_user_agent ?? ''
   const execPath = process.env.npm_execpath
-  if (agent.startsWith(`pnpm/${pnpmVersion}`) && execPath) return [process.execPath, execPath]
+  // Under pnpm, npm_execpath is pnpm's own script; under npm (which `npm test` is) it is npm's, and
+  // a pnpm started later may leave it so: use it only when it is pnpm's.
+  if (agent.startsWith(`pnpm/${pnpmVersion}`) && execPath && /pnpm/i.test(basename(execPath)))
+    return [process.execPath, execPath]
   const onPath = spawnSync('pnpm', ['--version'], {
     encoding: 'utf8',
     shell: process.platform === 'win32',

@@ -1,11 +1,9 @@
 // Refused local callers in the log of the built sidecar: hundreds of refusals of every kind (no
-// token, a wrong token, a proxied request, a foreign Host, a method not allowed, too many
-// connections) make a bounded number of lines: the first of each kind at once, then the count of
+// token, a wrong token, a proxied request, a foreign Host, a method not allowed)
+// make a bounded number of lines: the first of each kind at once, then the count of
 // the rest (here at SIGTERM, before the minute is up). No token, no Authorization header, and a
 // foreign Host only short and sanitised.
 import { writeFile } from 'node:fs/promises'
-import { connect } from 'node:net'
-import type { Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { tempDir, waitFor } from '../../test-support/helpers.js'
@@ -75,40 +73,9 @@ it('logs hundreds of refusals in at most two lines per kind, with the counts, an
     )
   }
 
-  // Past the connection cap (2,048): idle sockets, then requests that get 429.
-  const sockets: Socket[] = []
-  let crowded = 0
-  try {
-    for (let i = 0; i < 2060; i += 1) {
-      const socket = connect(sidecar.port, '127.0.0.1')
-      socket.on('error', () => undefined)
-      sockets.push(socket)
-    }
-    await Promise.all(
-      sockets.map(
-        (socket) =>
-          new Promise<void>((resolve) => {
-            if (!socket.connecting) resolve()
-            else socket.once('connect', () => resolve())
-          }),
-      ),
-    )
-    // The server accepts the idle sockets at its own pace: ask until the cap answers, then more.
-    const ask = async (): Promise<number> =>
-      (await http(`${sidecar.url}/config/`, { headers: { authorization: `Bearer ${TOKEN}` } }))
-        .status
-    await waitFor(async () => ((await ask()) === 429 ? true : undefined), {
-      timeoutMs: 15_000,
-      everyMs: 100,
-      what: 'a 429 past the connection cap',
-    })
-    crowded = 1
-    for (let i = 0; i < 19; i += 1) if ((await ask()) === 429) crowded += 1
-  } finally {
-    for (const socket of sockets) socket.destroy()
-  }
-  expect(crowded).toBeGreaterThan(0)
-  sent['too-many-connections'] = crowded
+  // Past the connection cap the answer is 429 (test/reliability/streams.test.ts holds 2,048
+  // connections open); its refusal line is the same mechanism, checked in the refusal log's unit
+  // test (packages/config-sidecar/test/http/refusal-log.test.ts).
   sidecar.expectAlive()
 
   // SIGTERM: the counts still pending are logged before the process ends.
