@@ -2,7 +2,7 @@
 // on port 0, plain HTTP requests with full control of the headers, /proc readings (RSS, CPU) and
 // the check that no secret reached any output.
 import { execFileSync } from 'node:child_process'
-import { readFile, readdir } from 'node:fs/promises'
+import { readFile, readdir, stat } from 'node:fs/promises'
 import { createServer, request } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
@@ -319,8 +319,11 @@ export async function outputsOf(
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [] as string[]
     throw error
   })
-  for (const file of files)
-    outputs[`cache/${file}`] = await readFile(join(sidecar.cacheDir, file), 'utf8')
+  // Files only: the compile cache is a directory of compiled code, not config.
+  for (const file of files) {
+    const path = join(sidecar.cacheDir, file)
+    if ((await stat(path)).isFile()) outputs[`cache/${file}`] = await readFile(path, 'utf8')
+  }
   return outputs
 }
 

@@ -59,12 +59,13 @@ async function main(argv: readonly string[]): Promise<number> {
       if (loaded === undefined) return 1
       const logger = createLogger({ level: loaded.settings.logLevel })
       for (const notice of loaded.notices) logger.warn('setting notice', { notice })
-      // Before the sidecar's own modules and node-jose load, so that their compiled code is cached.
-      await enableCompileCache(loaded.settings)
       if (command === 'once') {
         const { runOnce } = await import('./cli/one-shot.js')
         return runOnce(loaded.settings, logger)
       }
+      // Before the sidecar's own modules and node-jose load, so that their compiled code is cached
+      // (serving only: the one-shot mode of an init container starts once and leaves no cache).
+      await enableCompileCache(loaded.settings)
       return serve(loaded, logger)
     }
     default:
