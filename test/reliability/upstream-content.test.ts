@@ -464,10 +464,12 @@ describe('a file source: alias bomb, 50 MiB file, deep YAML, prototype keys', ()
     await write()
     const status = await waitFor(
       async () => {
+        // A read that met the previous rename half way is refused first (ERR_SOURCE_UNREADABLE,
+        // read again at once): wait for the refusal of the document itself.
         const current = await fileSidecar.status()
-        return current.stale && current.lastError !== null ? current : undefined
+        return current.stale && current.lastError?.code === code ? current : undefined
       },
-      { timeoutMs: 5000, what: `a refusal (${code})` },
+      { timeoutMs: 8000, what: `a refusal (${code})` },
     )
     expect(status.lastError?.code).toBe(code)
     const served = await fileSidecar.get('/config/')
