@@ -14,7 +14,7 @@
 // assignments, and `cd` (so `cd packages/x && npm run build` is checked against that package.json).
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
-import { shellBlocks } from './markdown.js'
+import { proseLines, shellBlocks } from './markdown.js'
 
 /** Shell builtins and POSIX tools the docs use, plus perl and git (the workshop asks for them). */
 export const SHELL_TOOLS = new Set([
@@ -486,23 +486,15 @@ function missingPaths(args: readonly string[], cwd: string, project: Project): s
 /** The inline code spans of prose that run an npm script or npx, with their lines. */
 export function inlineCommands(markdown: string): { text: string; line: number }[] {
   const found: { text: string; line: number }[] = []
-  let fence: string | undefined
-  markdown.split('\n').forEach((text, index) => {
-    const marker = /^\s*(`{3,}|~{3,})/.exec(text)?.[1]
-    if (marker !== undefined) {
-      if (fence === undefined) fence = marker
-      else if (marker.startsWith(fence)) fence = undefined
-      return
-    }
-    if (fence !== undefined) return
+  for (const { text, line } of proseLines(markdown)) {
     for (const match of text.matchAll(/(?<!`)`([^`]+)`(?!`)/g)) {
       const span = match[1]!.trim()
       // Only the forms that are always instructions; `npm start` may be named to say it is not used.
       // A pattern (`npm run <script>`, `npm run …`) names no script.
       if (/…|<[^>]+>/.test(span)) continue
-      if (/^(npm run |npm test\b|npx )/.test(span)) found.push({ text: span, line: index + 1 })
+      if (/^(npm run |npm test\b|npx )/.test(span)) found.push({ text: span, line })
     }
-  })
+  }
   return found
 }
 

@@ -70,3 +70,19 @@ export function shellBlocks(markdown: string): CodeBlock[] {
   }
   return blocks
 }
+
+/** Each line of a document outside fenced code blocks, with its line number (from 1). */
+export function proseLines(markdown: string): { text: string; line: number }[] {
+  const lines: { text: string; line: number }[] = []
+  let fence: string | undefined
+  markdown.split('\n').forEach((text, index) => {
+    const marker = /^\s*(`{3,}|~{3,})/.exec(text)?.[1]
+    if (marker !== undefined) {
+      if (fence === undefined) fence = marker
+      else if (marker.startsWith(fence)) fence = undefined
+      return
+    }
+    if (fence === undefined) lines.push({ text, line: index + 1 })
+  })
+  return lines
+}

@@ -8,7 +8,7 @@ import { SETTINGS } from '../../packages/config-sidecar/src/settings/settings.js
 import { ERROR_CODES, ERROR_STATUS } from '../../packages/shared/src/http-contract.js'
 import type { ErrorCode } from '../../packages/shared/src/http-contract.js'
 import { readDoc, repoRoot } from './doc-runner.js'
-import { markdownUnder, tableBetween } from './markdown.js'
+import { markdownUnder, proseLines, tableBetween } from './markdown.js'
 
 const REFERENCE = 'docs/reference.md'
 const reference = await readDoc(REFERENCE)
@@ -60,22 +60,14 @@ describe('relative links in README.md, CONTRIBUTING.md and docs/**/*.md', () => 
 /** Link targets outside code: `[text](target)`, `![alt](target)` and `[label]: target`. */
 function links(markdown: string): { target: string; line: number }[] {
   const found: { target: string; line: number }[] = []
-  let fence: string | undefined
-  markdown.split('\n').forEach((text, index) => {
-    const marker = /^\s*(`{3,}|~{3,})/.exec(text)?.[1]
-    if (marker !== undefined) {
-      if (fence === undefined) fence = marker
-      else if (marker.startsWith(fence)) fence = undefined
-      return
-    }
-    if (fence !== undefined) return
+  for (const { text, line } of proseLines(markdown)) {
     const prose = text.replace(/(`+)[^`]*?\1/g, '')
     for (const match of prose.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {
-      found.push({ target: match[1]!, line: index + 1 })
+      found.push({ target: match[1]!, line })
     }
     const definition = /^\s*\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)/.exec(prose)
-    if (definition !== null) found.push({ target: definition[1]!, line: index + 1 })
-  })
+    if (definition !== null) found.push({ target: definition[1]!, line })
+  }
   return found.filter(({ target }) => !/^[a-z][a-z0-9+.-]*:/i.test(target))
 }
 
