@@ -1,8 +1,9 @@
 // The layout, checked over the import graph of every package's src/: no import cycle anywhere; in
 // the sidecar, each folder imports only the folders its README.md lists under "May import:" (so the
 // tree reads bottom-up in the order a config value travels); and every third-party library is
-// imported only in its room.
-import { readFileSync, readdirSync, statSync } from 'node:fs'
+// imported only in its room. Also the tests' layout: helpers live in test-support/, not beside the
+// tests.
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
@@ -172,5 +173,31 @@ describe('the import graph', () => {
       }
     }
     expect(wrong).toEqual([])
+  })
+})
+
+/**
+ * The TypeScript files of the test folders that are not tests: each has a reason in
+ * docs/testing.md ("Helpers"); every other helper lives in test-support/.
+ */
+const HELPERS_BESIDE_TESTS = new Set([
+  // The doc tests' own machinery.
+  'test/docs/commands.ts',
+  'test/docs/doc-runner.ts',
+  'test/docs/markdown.ts',
+  // The CLI tests' runner of the package's development build.
+  'packages/config-sidecar/test/cli/support.ts',
+])
+
+describe('the test helpers', () => {
+  it('live in test-support/: the test folders hold tests (and fixtures)', () => {
+    const testFolders = ['test', ...PACKAGES.map((name) => join('packages', name, 'test'))].filter(
+      (folder) => existsSync(join(root, folder)),
+    )
+    const helpers = testFolders
+      .flatMap((folder) => walk(join(root, folder)))
+      .map((path) => relative(root, path))
+      .filter((path) => !path.endsWith('.test.ts') && !HELPERS_BESIDE_TESTS.has(path))
+    expect(helpers).toEqual([])
   })
 })

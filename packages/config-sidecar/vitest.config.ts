@@ -2,6 +2,10 @@
 import { unitTestConfig } from '../../test-support/vitest-unit.js'
 
 export default unitTestConfig(new URL('.', import.meta.url), [
-  'test/document/crypto/cli.test.ts',
+  // These start the built CLI in child processes: Stryker's mutants are not in that build.
+  'test/cli/cli.test.ts',
+  'test/cli/encrypt.test.ts',
+  'test/cli/keygen.test.ts',
+  'test/cli/usage.test.ts',
   'test/document/crypto/leak.test.ts',
 ])

@@ -1,20 +1,25 @@
 // One-shot mode as init containers and jobs run it: `node dist/push/sidecar/main.mjs once`, a real
 // process. Exit 0 means the config was fetched, parsed and every secret decrypted, and the snapshot
 // (secrets still encrypted, mode 0600) is in CONFIG_CACHE_DIR; anything else exits 1 and logs the
-// error code and the reason, never a value. Assumes `pnpm build` ran (`npm test` builds first).
+// error code and the reason, never a value. Assumes `pnpm build` ran (`npm test` builds first). The
+// sample config and keys are samples/ as committed, not the push directory's copy of the working
+// tree's, which a reader half-way through the workshop has edited.
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cleanEnv, freePort, run, tempDir, waitFor } from '../../test-support/helpers.js'
+import { tempDir } from '../../test-support/files.js'
+import { PortInUseError, closedPort, withFreePorts } from '../../test-support/ports.js'
+import { cleanEnv, run } from '../../test-support/processes.js'
+import type { Running } from '../../test-support/processes.js'
+import { waitFor } from '../../test-support/wait.js'
+import { copyCommittedSamples } from '../docs/doc-runner.js'
 
 const root = join(import.meta.dirname, '..', '..')
 const pushDir = join(root, 'dist', 'push')
 const sidecarMain = join(pushDir, 'sidecar', 'main.mjs')
-const demoKeys = join(pushDir, 'samples', 'demo-only.private.jwks.json')
-const sampleConfig = join(pushDir, 'samples', 'config')
 
 /** A JWE-shaped value for the demo key's kid whose parts are garbage: it cannot decrypt. */
 const GARBAGE_JWE = `{jwe}${Buffer.from(
@@ -24,9 +29,15 @@ const GARBAGE_JWE = `{jwe}${Buffer.from(
 )}.${'Z2FyYmFnZS1rZXk'.repeat(20)}.AAAAAAAAAAAAAAAA.Z2FyYmFnZQ.AAAAAAAAAAAAAAAAAAAAAA`
 
 let dir: { path: string; remove: () => Promise<void> }
+/** The committed sample's keys and config, under `dir`. */
+let demoKeys: string
+let sampleConfig: string
 
 beforeAll(async () => {
   dir = await tempDir('config-sidecar-once-')
+  await copyCommittedSamples(dir.path)
+  demoKeys = join(dir.path, 'samples', 'demo-only.private.jwks.json')
+  sampleConfig = join(dir.path, 'samples', 'config')
 })
 afterAll(async () => {
   await dir?.remove()
@@ -106,7 +117,7 @@ describe('config-sidecar once', () => {
 
   it('exits non-zero with ERR_UPSTREAM_UNAVAILABLE when the HTTP source is a closed port', async () => {
     const cache = join(await freshDir('closed-port'), 'cache')
-    const port = await freePort()
+    const port = await closedPort()
     const { code, output, lines } = await once({
       CONFIG_SOURCE: `http://127.0.0.1:${port}/x`,
       CONFIG_CACHE_DIR: cache,
@@ -207,15 +218,26 @@ describe('once, then serve (an init container before the sidecar)', () => {
     upstream.closeAllConnections()
     await new Promise((resolve) => upstream.close(resolve))
 
-    const healthPort = await freePort()
-    const sidecar = run(process.execPath, [sidecarMain], {
-      cwd: pushDir,
-      env: cleanEnv({
-        ...settings,
-        TMPDIR: work,
-        CONFIG_SERVER_PORT: String(await freePort()),
-        CONFIG_HEALTH_PORT: String(healthPort),
-      }),
+    // New ports for both listeners when one was taken before the sidecar bound it.
+    const { sidecar, healthPort } = await withFreePorts(2, async ([serverPort, health]) => {
+      const started: Running = run(process.execPath, [sidecarMain], {
+        cwd: pushDir,
+        env: cleanEnv({
+          ...settings,
+          TMPDIR: work,
+          CONFIG_SERVER_PORT: String(serverPort),
+          CONFIG_HEALTH_PORT: String(health),
+        }),
+      })
+      try {
+        await started.waitForOutput(/config sidecar listening/)
+      } catch (error) {
+        await started.stop('SIGKILL')
+        if (/EADDRINUSE/.test(started.output()))
+          throw new PortInUseError(undefined, started.output())
+        throw error
+      }
+      return { sidecar: started, healthPort: health! }
     })
     try {
       const ready = await waitFor(

@@ -20,8 +20,10 @@ import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { copyFile, cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
-import { freePort, sleep, tempDir } from '../../test-support/helpers.js'
+import { dirname, join, relative } from 'node:path'
+import { tempDir } from '../../test-support/files.js'
+import { checkedCandidatePort } from '../../test-support/ports.js'
+import { sleep } from '../../test-support/wait.js'
 
 export const repoRoot = join(import.meta.dirname, '..', '..')
 
@@ -171,7 +173,11 @@ export async function createSandbox(): Promise<Sandbox> {
   await symlink(join(repoRoot, 'packages'), join(root, 'packages'))
   commitSamples(root, home)
 
-  const ports = { app: await freePort(), sidecar: await freePort(), upstream: await freePort() }
+  const ports = {
+    app: await checkedCandidatePort(),
+    sidecar: await checkedCandidatePort(),
+    upstream: await checkedCandidatePort(),
+  }
   if (new Set(Object.values(ports)).size !== 3) throw new Error('free ports collided; run again')
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'],
@@ -387,6 +393,20 @@ export async function copyCommittedSamples(dest: string): Promise<void> {
     await mkdir(dirname(join(dest, path)), { recursive: true })
     await writeFile(join(dest, path), blob.stdout, { mode: mode === '100755' ? 0o755 : 0o644 })
   }
+}
+
+/**
+ * Copies a built push directory (`dist/push`, manifest.yml's `path:`) to `dest`, with samples/ as
+ * committed in place of the copy `npm run build` took of the working tree's: a test that runs the
+ * push directory's processes on its samples gets the same outcome while a reader is half-way through
+ * the workshop, whose exercises edit samples/.
+ */
+export async function copyPushDirWithCommittedSamples(source: string, dest: string): Promise<void> {
+  if (!existsSync(join(source, 'sidecar', 'main.mjs')))
+    throw new Error(`${relative(repoRoot, source)} is not built: run npm run build first`)
+  const built = join(source, 'samples')
+  await cp(source, dest, { recursive: true, filter: (path) => path !== built })
+  await copyCommittedSamples(dest)
 }
 
 /** Makes the sandbox a git repository with samples/ committed, as in a clone. */

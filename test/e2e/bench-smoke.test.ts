@@ -2,7 +2,7 @@
 // section runs and prints its table.
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { run } from '../../test-support/helpers.js'
+import { run } from '../../test-support/processes.js'
 
 const root = join(import.meta.dirname, '..', '..')
 

@@ -12,8 +12,10 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { renderFormat } from '../../packages/config-sidecar/src/formats/render.js'
 import type { Format } from '../../packages/config-sidecar/src/settings/formats.js'
-import { cleanEnv, freePort, run, tempDir, waitFor } from '../../test-support/helpers.js'
-import type { Running } from '../../test-support/helpers.js'
+import { tempDir } from '../../test-support/files.js'
+import { cleanEnv, run, spawnSidecar } from '../../test-support/processes.js'
+import type { Running, SidecarProcess } from '../../test-support/processes.js'
+import { waitFor } from '../../test-support/wait.js'
 
 const root = join(import.meta.dirname, '..', '..')
 const sidecarMain = join(root, 'dist', 'push', 'sidecar', 'main.mjs')
@@ -94,16 +96,9 @@ async function writeSource(path: string, document: unknown): Promise<void> {
 const hookLines = async (path: string): Promise<string[]> =>
   (await readFile(path, 'utf8').catch(() => '')).split('\n').filter(Boolean)
 
-function startSidecar(env: Record<string, string>, port: number): Running {
-  return run(process.execPath, [sidecarMain], {
-    cwd: dir.path,
-    env: cleanEnv({
-      TMPDIR: dir.path,
-      CONFIG_SERVER_PORT: String(port),
-      CONFIG_SIDECAR_TOKEN: TOKEN,
-      ...env,
-    }),
-  })
+/** The built sidecar with this file's token (and the default poll interval), once it listens. */
+async function spawnWithFiles(env: Record<string, string>): Promise<SidecarProcess> {
+  return spawnSidecar(dir.path, { ...env, CONFIG_POLL_INTERVAL: undefined }, { token: TOKEN })
 }
 
 async function version(port: number): Promise<string> {
@@ -138,8 +133,7 @@ describe('CONFIG_WRITE_FILE and CONFIG_ON_CHANGE, in the built sidecar', () => {
     await writeFile(at('reader.mjs'), READER)
 
     await writeSource(at('source.json'), documentFor(0))
-    port = await freePort()
-    sidecar = startSidecar(settings(), port)
+    ;({ proc: sidecar, port } = await spawnWithFiles(settings()))
     await sidecar.waitForOutput(/config files written/, 10_000)
 
     const paths = FILES.map((file) => join(out(), file.name))
@@ -200,8 +194,8 @@ describe('CONFIG_WRITE_FILE and CONFIG_ON_CHANGE, in the built sidecar', () => {
     await rm(out(), { recursive: true })
     await mkdir(out())
     await writeFile(at('source.json'), '{"broken": ')
-    sidecar = startSidecar(settings(), port)
-    await sidecar.waitForOutput(/config sidecar listening/, 10_000)
+    // Listening: the files were written before (they are checked next).
+    ;({ proc: sidecar } = await spawnWithFiles(settings()))
     for (const { name, format } of FILES) {
       const rendered = renderFormat(documentFor(CHANGES), format) as { text: string }
       expect(await readFile(join(out(), name), 'utf8'), name).toBe(rendered.text)

@@ -8,8 +8,9 @@ import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cleanEnv, freePort, run, tempDir } from '../../test-support/helpers.js'
-import type { Running } from '../../test-support/helpers.js'
+import { tempDir } from '../../test-support/files.js'
+import { run, spawnApp, spawnSidecar } from '../../test-support/processes.js'
+import type { Running, SidecarProcess } from '../../test-support/processes.js'
 
 const root = join(import.meta.dirname, '..', '..')
 const push = join(root, 'dist', 'push')
@@ -23,13 +24,12 @@ const SECRET = `page-secret-${Math.random().toString(36).slice(2)}`
 const DB_SECRET = `page-db-secret-${Math.random().toString(36).slice(2)}`
 
 let dir: { path: string; remove: () => Promise<void> }
-let sidecar: Running
+let sidecar: SidecarProcess
 let app: Running
 let browser: Browser
 let appUrl: string
 let configFile: string
 let goodConfig: string
-let env: Record<string, string>
 const apps: Running[] = []
 
 async function cli(args: string[]): Promise<string> {
@@ -46,14 +46,9 @@ async function encrypt(keys: string, value: string): Promise<string> {
 
 /** Starts another app process beside the same sidecar; returns its URL. */
 async function startApp(): Promise<{ url: string; proc: Running }> {
-  const port = await freePort()
-  const proc = run(process.execPath, [APP_MAIN], {
-    cwd: dir.path,
-    env: cleanEnv({ ...env, PORT: String(port) }),
-  })
+  const { proc, url } = await spawnApp(dir.path, sidecar.port, {}, { main: APP_MAIN })
   apps.push(proc)
-  await proc.waitForOutput(/demo app listening/)
-  return { url: `http://127.0.0.1:${port}/`, proc }
+  return { url: `${url}/`, proc }
 }
 
 beforeAll(async () => {
@@ -72,18 +67,18 @@ beforeAll(async () => {
     '',
   ].join('\n')
   await writeFile(configFile, goodConfig)
-  const sidecarPort = await freePort()
-  env = { CONFIG_SERVER_PORT: String(sidecarPort), TMPDIR: dir.path, XDG_RUNTIME_DIR: dir.path }
-  sidecar = run(process.execPath, [join(push, 'sidecar', 'main.mjs')], {
-    cwd: dir.path,
-    env: cleanEnv({
-      ...env,
+  // The sidecar makes its own token; the apps find it in XDG_RUNTIME_DIR (dir), as on a platform.
+  sidecar = await spawnSidecar(
+    dir.path,
+    {
       CONFIG_SOURCE: `file:${configFile}`,
       CONFIG_KEYS: `file:${join(dir.path, 'keys.private.jwks.json')}`,
       CONFIG_CACHE_DIR: join(dir.path, 'cache'),
-    }),
-  })
-  await sidecar.waitForOutput(/config changed/)
+      CONFIG_POLL_INTERVAL: undefined,
+    },
+    { token: null, main: join(push, 'sidecar', 'main.mjs') },
+  )
+  await sidecar.proc.waitForOutput(/config changed/)
   ;({ url: appUrl, proc: app } = await startApp())
   browser = await chromium.launch({
     executablePath: CHROMIUM,

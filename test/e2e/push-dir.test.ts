@@ -1,13 +1,18 @@
 // End to end: the built push directory's app and sidecar as real processes, started with the
-// commands in manifest.yml, as Cloud Foundry would start them.
-import { cp, readFile, writeFile } from 'node:fs/promises'
+// commands in manifest.yml, as Cloud Foundry would start them, on samples/ as committed (a workshop's
+// edits in the working tree, which `npm run build` copies into the push directory, change nothing).
+import { readFile, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cleanEnv, freePort, run, tempDir, waitFor } from '../../test-support/helpers.js'
-import type { Running } from '../../test-support/helpers.js'
+import { tempDir } from '../../test-support/files.js'
+import { PortInUseError, withFreePorts } from '../../test-support/ports.js'
+import { cleanEnv, run } from '../../test-support/processes.js'
+import type { Running } from '../../test-support/processes.js'
+import { waitFor } from '../../test-support/wait.js'
+import { copyPushDirWithCommittedSamples } from '../docs/doc-runner.js'
 
 const root = join(import.meta.dirname, '..', '..')
 
@@ -27,22 +32,33 @@ beforeAll(async () => {
   const entry = manifest.applications[0]!
   dir = await tempDir()
   pushCopy = join(dir.path, 'app')
-  await cp(join(root, entry.path), pushCopy, { recursive: true })
-  appPort = await freePort()
-  sidecarPort = await freePort()
-  const env = cleanEnv({
-    PORT: String(appPort),
-    CONFIG_SERVER_PORT: String(sidecarPort),
-    TMPDIR: dir.path,
-    // The generated token goes to the user's private directory: here, the test's own.
-    XDG_RUNTIME_DIR: dir.path,
-    CONFIG_CACHE_DIR: join(dir.path, 'cache'),
+  await copyPushDirWithCommittedSamples(join(root, entry.path), pushCopy)
+  // Both processes get both ports (Cloud Foundry gives the sidecar the app's environment); a port
+  // taken before a process binds it means new ports for both.
+  await withFreePorts(2, async ([candidateApp, candidateSidecar]) => {
+    appPort = candidateApp!
+    sidecarPort = candidateSidecar!
+    const env = cleanEnv({
+      PORT: String(appPort),
+      CONFIG_SERVER_PORT: String(sidecarPort),
+      TMPDIR: dir.path,
+      // The generated token goes to the user's private directory: here, the test's own.
+      XDG_RUNTIME_DIR: dir.path,
+      CONFIG_CACHE_DIR: join(dir.path, 'cache'),
+    })
+    // `exec` so that SIGTERM reaches node, as with the manifest's direct `node` commands.
+    sidecar = run('/bin/sh', ['-c', `exec ${entry.sidecars[0]!.command}`], { cwd: pushCopy, env })
+    app = run('/bin/sh', ['-c', `exec ${entry.command}`], { cwd: pushCopy, env })
+    try {
+      await app.waitForOutput(/demo app listening/)
+      await sidecar.waitForOutput(/config sidecar listening/)
+    } catch (error) {
+      await Promise.all([app.stop('SIGKILL'), sidecar.stop('SIGKILL')])
+      const output = `${sidecar.output()}${app.output()}`
+      if (/EADDRINUSE/.test(output)) throw new PortInUseError(undefined, output.slice(-3000))
+      throw error
+    }
   })
-  // `exec` so that SIGTERM reaches node, as with the manifest's direct `node` commands.
-  sidecar = run('/bin/sh', ['-c', `exec ${entry.sidecars[0]!.command}`], { cwd: pushCopy, env })
-  app = run('/bin/sh', ['-c', `exec ${entry.command}`], { cwd: pushCopy, env })
-  await app.waitForOutput(/demo app listening/)
-  await sidecar.waitForOutput(/config sidecar listening/)
 })
 
 afterAll(async () => {

@@ -7,21 +7,19 @@
 // the change and marks the values at those paths. Assumes the build ran.
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { request } from 'node:http'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  joseEncrypt,
-  octKey,
-  privateSet,
-  randomSecret,
-} from '../../packages/config-sidecar/test/document/crypto/support.js'
-import { tempDir, waitFor } from '../../test-support/helpers.js'
-import type { Running } from '../../test-support/helpers.js'
-import { TOKEN, hostileUpstream, json, startApp, startSidecar } from '../reliability/support.js'
-import type { HostileUpstream, SidecarProcess } from '../reliability/support.js'
+import { tempDir } from '../../test-support/files.js'
+import { openEventStream } from '../../test-support/http.js'
+import type { EventStream, ServerEvent } from '../../test-support/http.js'
+import { joseEncrypt, octKey, privateSet, randomSecret } from '../../test-support/jose.js'
+import { TOKEN, spawnApp, spawnSidecar } from '../../test-support/processes.js'
+import type { Running, SidecarProcess } from '../../test-support/processes.js'
+import { json, startUpstream } from '../../test-support/upstream.js'
+import type { FakeUpstream } from '../../test-support/upstream.js'
+import { waitFor } from '../../test-support/wait.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const browserMissing = !existsSync(CHROMIUM) && process.env['REQUIRE_BROWSER'] !== '1'
@@ -51,44 +49,25 @@ const FIRST = {
 }
 
 let dir: { path: string; remove: () => Promise<void> }
-let upstream: HostileUpstream
+let upstream: FakeUpstream
 let sidecar: SidecarProcess
 let app: { proc: Running; url: string }
 let browser: Browser | undefined
 let page: Page | undefined
-const streams: { destroy: () => void }[] = []
+const streams: EventStream[] = []
 
-interface Event {
-  readonly event: string
-  readonly id: string | undefined
-  readonly data: string
+/** A kept-open event stream; the function returns what arrived so far, parsed. */
+async function follow(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<() => ServerEvent[]> {
+  const stream = await openEventStream(url, { headers })
+  streams.push(stream)
+  return () => stream.events()
 }
 
-/** A kept-open event stream; `events()` is what arrived so far, parsed. */
-function follow(url: string, headers: Record<string, string> = {}): Promise<() => Event[]> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
-      let text = ''
-      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
-      res.on('error', () => undefined)
-      resolve(() =>
-        text
-          .split('\n\n')
-          .filter((block) => /^data:/m.test(block))
-          .map((block) => {
-            const field = (name: string): string | undefined =>
-              new RegExp(`^${name}: ?(.*)$`, 'm').exec(block)?.[1]
-            return { event: field('event') ?? 'message', id: field('id'), data: field('data')! }
-          }),
-      )
-    })
-    req.once('error', reject)
-    req.end()
-    streams.push(req)
-  })
-}
-
-const only = (events: Event[], name: string): Event[] => events.filter((e) => e.event === name)
+const only = (events: ServerEvent[], name: string): ServerEvent[] =>
+  events.filter((e) => e.event === name)
 
 /** The runs of the on-change command, as its script wrote them. */
 async function hookRuns(): Promise<{ version: string; more: string; keys: string }[]> {
@@ -129,9 +108,9 @@ function expectNoValue(where: string, text: string): void {
 }
 
 let upstreamDocument: Record<string, unknown>
-let fullStream: () => Event[]
-let redactedStream: () => Event[]
-let appStream: () => Event[]
+let fullStream: () => ServerEvent[]
+let redactedStream: () => ServerEvent[]
+let appStream: () => ServerEvent[]
 /** ETags of views served before the first change. */
 const before = { full: '', redacted: '', flat: '' }
 
@@ -143,8 +122,8 @@ beforeAll(async () => {
     list: ['x', 'y'],
     gone: PLAIN.gone,
   }
-  upstream = await hostileUpstream((req, res) => json(upstreamDocument)(req, res))
-  sidecar = await startSidecar(dir.path, {
+  upstream = await startUpstream((req, res, body) => json(upstreamDocument)(req, res, body))
+  sidecar = await spawnSidecar(dir.path, {
     CONFIG_SOURCE: `${upstream.url}/config`,
     CONFIG_KEYS: privateSet(key),
     // Only POST /refresh takes a change: each step below is one refresh.
@@ -154,7 +133,7 @@ beforeAll(async () => {
   await waitFor(async () => ((await sidecar.get('/readyz')).status === 200 ? true : undefined), {
     what: 'the sidecar ready',
   })
-  app = await startApp(dir.path, sidecar.port, { CONFIG_SIDECAR_TOKEN: TOKEN })
+  app = await spawnApp(dir.path, sidecar.port, { CONFIG_SIDECAR_TOKEN: TOKEN })
   const auth = { authorization: `Bearer ${TOKEN}` }
   fullStream = await follow(`${sidecar.url}/config/`, auth)
   redactedStream = await follow(`${sidecar.url}/config/?redact`, auth)
@@ -183,7 +162,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  for (const stream of streams) stream.destroy()
+  for (const stream of streams) stream.close()
   await browser?.close()
   await app?.proc.stop()
   await sidecar?.stop()

@@ -9,8 +9,10 @@ import type { Server } from 'node:net'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { cleanEnv, freePort, run, tempDir } from '../../test-support/helpers.js'
-import type { Running } from '../../test-support/helpers.js'
+import { tempDir } from '../../test-support/files.js'
+import { PortInUseError, candidatePort, withFreePorts } from '../../test-support/ports.js'
+import { cleanEnv, run } from '../../test-support/processes.js'
+import type { Running } from '../../test-support/processes.js'
 import { copyCommittedSamples, readDoc, repoRoot } from '../docs/doc-runner.js'
 import { tableBetween } from '../docs/markdown.js'
 
@@ -58,11 +60,28 @@ function accepts(port: number): Promise<boolean> {
   })
 }
 
-async function freePorts(): Promise<Record<Setting, number>> {
-  const ports = { PORT: 0, CONFIG_SERVER_PORT: 0, DEV_CONFIG_PORT: 0 }
-  for (const setting of SETTINGS) ports[setting] = await freePort()
-  if (new Set(Object.values(ports)).size !== 3) throw new Error('free ports collided; run again')
-  return ports
+/**
+ * Runs `attempt` with three free ports (test-support/ports.ts), and again with new ones when it
+ * throws a PortInUseError (see `failOnClash`).
+ */
+function withDemoPorts<T>(attempt: (ports: Record<Setting, number>) => Promise<T>): Promise<T> {
+  return withFreePorts(3, ([PORT, CONFIG_SERVER_PORT, DEV_CONFIG_PORT]) =>
+    attempt({
+      PORT: PORT!,
+      CONFIG_SERVER_PORT: CONFIG_SERVER_PORT!,
+      DEV_CONFIG_PORT: DEV_CONFIG_PORT!,
+    }),
+  )
+}
+
+/**
+ * Throws a PortInUseError when the demo said that a port other than `taken` is in use: another
+ * program had one of the test's ports, so the case says nothing and runs again on new ones.
+ */
+function failOnClash(demo: Running, taken?: number): void {
+  for (const match of demo.output().matchAll(/port (\d+) is in use/g)) {
+    if (Number(match[1]) !== taken) throw new PortInUseError(Number(match[1]), demo.output())
+  }
 }
 
 function startDemo(ports: Record<Setting, number>, extra: Record<string, string> = {}): Running {
@@ -100,10 +119,14 @@ async function exitWithin(demo: Running, ms: number): Promise<number | null> {
 describe('npm run demo with a port taken', () => {
   for (const setting of SETTINGS) {
     it(`prints one line naming ${setting}, starts nothing and exits 1`, async () => {
-      const ports = await freePorts()
-      ports[setting] = await occupy('127.0.0.1')
-      const demo = startDemo(ports)
-      expect(await exitWithin(demo, 15_000)).toBe(1)
+      const taken = await occupy('127.0.0.1')
+      const { ports, demo } = await withDemoPorts(async (ports) => {
+        ports[setting] = taken
+        const demo = startDemo(ports)
+        expect(await exitWithin(demo, 15_000)).toBe(1)
+        failOnClash(demo, taken)
+        return { ports, demo }
+      })
       const lines = demo.output().trimEnd().split('\n')
       expect(lines).toHaveLength(1)
       expect(lines[0]).toMatch(
@@ -118,10 +141,14 @@ describe('npm run demo with a port taken', () => {
   }
 
   it('names PORT when the app port is taken on every address, not just 127.0.0.1', async () => {
-    const ports = await freePorts()
-    ports.PORT = await occupy('0.0.0.0')
-    const demo = startDemo(ports)
-    expect(await exitWithin(demo, 15_000)).toBe(1)
+    const taken = await occupy('0.0.0.0')
+    const { ports, demo } = await withDemoPorts(async (ports) => {
+      ports.PORT = taken
+      const demo = startDemo(ports)
+      expect(await exitWithin(demo, 15_000)).toBe(1)
+      failOnClash(demo, taken)
+      return { ports, demo }
+    })
     expect(demo.output().trimEnd()).toMatch(
       new RegExp(
         `^port ${ports.PORT} is in use: set PORT to another port \\(PORT=\\d+ npm run demo\\)$`,
@@ -130,7 +157,8 @@ describe('npm run demo with a port taken', () => {
   })
 
   it('refuses a value that is not a port, and two settings on one port, one line each', async () => {
-    const ports = await freePorts()
+    // Nothing is bound: the settings are refused first.
+    const ports = { PORT: 0, CONFIG_SERVER_PORT: candidatePort(), DEV_CONFIG_PORT: 0 }
     const demo = startDemo(ports, {
       PORT: 'eighty',
       DEV_CONFIG_PORT: String(ports.CONFIG_SERVER_PORT),
@@ -157,13 +185,16 @@ describe('npm run demo, started', () => {
   })
 
   it('prints the page address first, once all three listen; Ctrl-C stops them all, exit 0', async () => {
-    const ports = await freePorts()
-    const demo = startDemo(ports)
-    await demo
-      .waitForOutput(/Demo page: {3}http:\/\/localhost:\d+\//, 30_000)
-      .catch((error: unknown) => {
-        throw new Error(`${String(error)}\n--- demo output ---\n${demo.output()}`)
-      })
+    const { ports, demo } = await withDemoPorts(async (ports) => {
+      const demo = startDemo(ports)
+      await demo
+        .waitForOutput(/Demo page: {3}http:\/\/localhost:\d+\//, 30_000)
+        .catch((error: unknown) => {
+          failOnClash(demo)
+          throw new Error(`${String(error)}\n--- demo output ---\n${demo.output()}`)
+        })
+      return { ports, demo }
+    })
     for (const setting of SETTINGS) {
       expect(await accepts(ports[setting]), `${setting} listens`).toBe(true)
     }
@@ -184,9 +215,12 @@ describe('npm run demo, started', () => {
   it('prints no address, and exits 1, when a process stops before it listens', async () => {
     const broken = join(dir.path, 'no-keys')
     await mkdir(join(broken, 'config'), { recursive: true })
-    const ports = await freePorts()
-    const demo = startDemo(ports, { DEMO_SAMPLES_DIR: broken })
-    expect(await exitWithin(demo, 30_000)).toBe(1)
+    const { ports, demo } = await withDemoPorts(async (ports) => {
+      const demo = startDemo(ports, { DEMO_SAMPLES_DIR: broken })
+      expect(await exitWithin(demo, 30_000)).toBe(1)
+      failOnClash(demo)
+      return { ports, demo }
+    })
     expect(demo.output()).not.toContain('Demo page')
     expect(demo.output()).toMatch(/^sidecar stopped before it listened \(exit code \d+\)$/m)
     for (const setting of SETTINGS) {

@@ -8,8 +8,9 @@ import { existsSync } from 'node:fs'
 import { copyFile, mkdir, readFile, readdir, unlink, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { cleanEnv, freePort, run, tempDir } from '../../test-support/helpers.js'
-import type { Running } from '../../test-support/helpers.js'
+import { tempDir } from '../../test-support/files.js'
+import { cleanEnv, spawnOnFreePort } from '../../test-support/processes.js'
+import type { Running } from '../../test-support/processes.js'
 import { copyCommittedSamples, repoRoot } from '../docs/doc-runner.js'
 
 const FINAL =
@@ -173,18 +174,21 @@ describe('npm run workshop:reset', () => {
 
     it('deletes the snapshot the sidecar keeps by default, wherever that is', async () => {
       const clone = await makeClone({ git: true })
-      const sidecar = run(
+      const { proc: sidecar } = await spawnOnFreePort(
         process.execPath,
         [join(repoRoot, 'dist', 'push', 'sidecar', 'main.mjs')],
         {
           cwd: clone.root,
-          env: cleanEnv({
-            HOME: clone.home,
-            TMPDIR: clone.tmp,
-            CONFIG_SERVER_PORT: String(await freePort()),
-            CONFIG_SOURCE: 'file:samples/config',
-            CONFIG_KEYS: 'file:samples/demo-only.private.jwks.json',
-          }),
+          env: (port) =>
+            cleanEnv({
+              HOME: clone.home,
+              TMPDIR: clone.tmp,
+              CONFIG_SERVER_PORT: String(port),
+              CONFIG_SOURCE: 'file:samples/config',
+              CONFIG_KEYS: 'file:samples/demo-only.private.jwks.json',
+            }),
+          ready: /config sidecar listening/,
+          timeoutMs: 15_000,
         },
       )
       running.push(sidecar)

@@ -4,15 +4,20 @@
 // a 20 MB document; a 46 KB one ran a 128 MB sidecar out of memory). The process must stay up,
 // serve the last good config, keep its memory bounded and restart fine from its snapshot.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { tempDir, waitFor } from '../../test-support/helpers.js'
-import { hostileUpstream, json, memoryOf, report, startSidecar } from './support.js'
-import type { Answer, HostileUpstream, SidecarProcess } from './support.js'
+import { tempDir } from '../../test-support/files.js'
+import type { RawResponse } from '../../test-support/http.js'
+import { memoryOf, report } from '../../test-support/measure.js'
+import { spawnSidecar } from '../../test-support/processes.js'
+import type { SidecarProcess } from '../../test-support/processes.js'
+import { json, startUpstream } from '../../test-support/upstream.js'
+import type { FakeUpstream } from '../../test-support/upstream.js'
+import { waitFor } from '../../test-support/wait.js'
 
 const HASH = /^[A-Za-z0-9_-]{43}$/
 const CRLF_VERSION = 'v2\r\nSet-Cookie: injected=1'
 
 let dir: { path: string; remove: () => Promise<void> }
-let upstream: HostileUpstream
+let upstream: FakeUpstream
 let sidecar: SidecarProcess
 let cacheDir: string
 
@@ -48,12 +53,12 @@ function bomb(bytes: number): Record<string, unknown> {
   }
 }
 
-const roundOf = (answer: Answer): number | undefined =>
+const roundOf = (answer: RawResponse): number | undefined =>
   answer.status === 200
     ? (JSON.parse(answer.body) as { orders?: { round?: number } }).orders?.round
     : undefined
 
-async function waitForRound(round: number, stale = 'false'): Promise<Answer> {
+async function waitForRound(round: number, stale = 'false'): Promise<RawResponse> {
   return waitFor(
     async () => {
       const answer = await sidecar.get('/config/')
@@ -67,7 +72,7 @@ async function waitForRound(round: number, stale = 'false'): Promise<Answer> {
 
 async function restart(): Promise<void> {
   await sidecar.stop('SIGTERM')
-  sidecar = await startSidecar(dir.path, {
+  sidecar = await spawnSidecar(dir.path, {
     CONFIG_SOURCE: `${upstream.url}/orders/cloud`,
     CONFIG_CACHE_DIR: cacheDir,
   })
@@ -78,8 +83,8 @@ function withSidecar(name: string): void {
   beforeAll(async () => {
     dir = await tempDir(`reliability-hostile-${name}-`)
     cacheDir = `${dir.path}/cache`
-    upstream = await hostileUpstream(json(environment(1, 'v1')))
-    sidecar = await startSidecar(dir.path, {
+    upstream = await startUpstream(json(environment(1, 'v1')))
+    sidecar = await spawnSidecar(dir.path, {
       CONFIG_SOURCE: `${upstream.url}/orders/cloud`,
       CONFIG_CACHE_DIR: cacheDir,
     })
@@ -100,14 +105,14 @@ describe('versions that are not header values', () => {
   withSidecar('version')
 
   it('an X-Config-Version header with a tab and Latin-1: the hash stands in', async () => {
-    upstream.behave(json(environment(2, null), { 'x-config-version': 'v3\tcafé' }))
+    upstream.handle(json(environment(2, null), { 'x-config-version': 'v3\tcafé' }))
     const answer = await waitForRound(2)
     expect(answer.headers['x-config-version']).toMatch(HASH)
     sidecar.expectAlive()
   })
 
   it('a Spring version with CR/LF: served under the hash of the bytes, no header injected, alive', async () => {
-    upstream.behave(json(environment(3, CRLF_VERSION)))
+    upstream.handle(json(environment(3, CRLF_VERSION)))
     const answer = await waitForRound(3)
     expect(answer.headers['x-config-version']).toMatch(HASH)
     expect(answer.headers['set-cookie']).toBeUndefined()
@@ -120,9 +125,9 @@ describe('versions that are not header values', () => {
 
   it('restarted from a snapshot that holds the CR/LF version: serves it, stays up', async () => {
     if (!sidecar.alive()) await restart()
-    upstream.behave(json(environment(4, CRLF_VERSION)))
+    upstream.handle(json(environment(4, CRLF_VERSION)))
     await waitForRound(4)
-    upstream.behave((_req, res) => res.writeHead(503).end())
+    upstream.handle((_req, res) => res.writeHead(503).end())
     await restart()
     const answer = await waitForRound(4, 'true')
     expect(answer.headers['x-config-version']).toMatch(HASH)
@@ -135,19 +140,19 @@ describe('list-index bombs', () => {
   withSidecar('bombs')
 
   it('list-index bombs of 6 KB and 46 KB: ERR_DOCUMENT_TOO_LARGE, the last good config served, memory bounded', async () => {
-    upstream.behave(json(environment(5, 'v5')))
+    upstream.handle(json(environment(5, 'v5')))
     await waitForRound(5)
     const baseline = await memoryOf(sidecar.pid)
     for (const bytes of [6 * 1024, 46 * 1024]) {
       const before = Date.now()
-      upstream.behave(json(bomb(bytes)))
+      upstream.handle(json(bomb(bytes)))
       const status = await sidecar.waitForError('ERR_DOCUMENT_TOO_LARGE')
       expect(status.lastError?.message).toMatch(/"bomb\d+\[9999\]" of propertySources\[0\]/)
       const served = await waitForRound(5, 'true')
       expect(served.headers['x-config-version']).toBe('v5')
       sidecar.expectAlive()
       report(`list-index bomb of ${bytes} bytes`, { refusedInMs: Date.now() - before })
-      upstream.behave(json(environment(5, 'v5')))
+      upstream.handle(json(environment(5, 'v5')))
       await waitForRound(5)
     }
     const after = await memoryOf(sidecar.pid)
@@ -156,14 +161,14 @@ describe('list-index bombs', () => {
   })
 
   it('restarted while the upstream still sends the bomb: the snapshot is served, the bomb refused again', async () => {
-    upstream.behave(json(bomb(46 * 1024)))
+    upstream.handle(json(bomb(46 * 1024)))
     await sidecar.waitForError('ERR_DOCUMENT_TOO_LARGE')
     await restart()
     const answer = await waitForRound(5, 'true')
     expect(answer.headers['x-config-version']).toBe('v5')
     await sidecar.waitForError('ERR_DOCUMENT_TOO_LARGE')
     sidecar.expectAlive()
-    upstream.behave(json(environment(6, 'v6')))
+    upstream.handle(json(environment(6, 'v6')))
     expect((await waitForRound(6)).headers['x-config-version']).toBe('v6')
   })
 })

@@ -6,9 +6,11 @@ import { writeFile } from 'node:fs/promises'
 import { Agent, request } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sleep, tempDir, waitFor } from '../../test-support/helpers.js'
-import { TOKEN, memoryOf, report, startSidecar } from './support.js'
-import type { SidecarProcess } from './support.js'
+import { tempDir } from '../../test-support/files.js'
+import { memoryOf, report } from '../../test-support/measure.js'
+import { TOKEN, spawnSidecar } from '../../test-support/processes.js'
+import type { SidecarProcess } from '../../test-support/processes.js'
+import { sleep, waitFor } from '../../test-support/wait.js'
 
 const SECONDS = 3
 
@@ -38,7 +40,7 @@ beforeAll(async () => {
     )
   }
   await writeFile(join(dir.path, 'app.json'), JSON.stringify(config))
-  sidecar = await startSidecar(dir.path, { CONFIG_SOURCE: `file:${join(dir.path, 'app.json')}` })
+  sidecar = await spawnSidecar(dir.path, { CONFIG_SOURCE: `file:${join(dir.path, 'app.json')}` })
   await waitFor(async () => ((await sidecar.get('/config/')).status === 200 ? true : undefined))
   etag = (await sidecar.get('/config/')).headers['etag'] as string
 })

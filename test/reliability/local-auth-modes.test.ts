@@ -4,9 +4,11 @@
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { tempDir, waitFor } from '../../test-support/helpers.js'
-import { errorCode, startSidecar } from './support.js'
-import type { SidecarProcess } from './support.js'
+import { tempDir } from '../../test-support/files.js'
+import { errorCode } from '../../test-support/http.js'
+import { spawnSidecar } from '../../test-support/processes.js'
+import type { SidecarProcess } from '../../test-support/processes.js'
+import { waitFor } from '../../test-support/wait.js'
 
 let dir: { path: string; remove: () => Promise<void> }
 let sidecar: SidecarProcess | undefined
@@ -33,7 +35,7 @@ const ready = (running: SidecarProcess, authorization?: string) =>
 
 describe('CONFIG_SIDECAR_AUTH=none', () => {
   it('serves config with no token, and says at start that it should not be used beyond experiments', async () => {
-    sidecar = await startSidecar(
+    sidecar = await spawnSidecar(
       dir.path,
       { CONFIG_SOURCE: `file:${config}`, CONFIG_SIDECAR_AUTH: 'none' },
       { token: null },
@@ -52,7 +54,7 @@ describe('CONFIG_SIDECAR_TOKEN=file:<path>', () => {
     const tokenFile = join(dir.path, 'sidecar-token')
     const token = 'token-from-a-mounted-secret-0123'
     await writeFile(tokenFile, `${token}\n`, { mode: 0o600 })
-    sidecar = await startSidecar(
+    sidecar = await spawnSidecar(
       dir.path,
       { CONFIG_SOURCE: `file:${config}`, CONFIG_SIDECAR_TOKEN: `file:${tokenFile}` },
       { token: null },
@@ -70,7 +72,7 @@ describe('CONFIG_SIDECAR_TOKEN=file:<path>', () => {
 
   it('makes a token and writes it there (0600) when the file does not exist yet', async () => {
     const tokenFile = join(dir.path, 'made-here.token')
-    sidecar = await startSidecar(
+    sidecar = await spawnSidecar(
       dir.path,
       { CONFIG_SOURCE: `file:${config}`, CONFIG_SIDECAR_TOKEN: `file:${tokenFile}` },
       { token: null },
@@ -85,7 +87,7 @@ describe('CONFIG_SIDECAR_TOKEN=file:<path>', () => {
     const tokenFile = join(dir.path, 'short-token')
     await writeFile(tokenFile, 'x1\n')
     await expect(
-      startSidecar(
+      spawnSidecar(
         dir.path,
         { CONFIG_SOURCE: `file:${config}`, CONFIG_SIDECAR_TOKEN: `file:${tokenFile}` },
         { token: null },

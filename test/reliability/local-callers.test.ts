@@ -6,9 +6,12 @@ import { connect } from 'node:net'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { tempDir, waitFor } from '../../test-support/helpers.js'
-import { TOKEN, errorCode, expectNoSecrets, http, outputsOf, startSidecar } from './support.js'
-import type { SidecarProcess } from './support.js'
+import { tempDir } from '../../test-support/files.js'
+import { errorCode, rawRequest } from '../../test-support/http.js'
+import { TOKEN, spawnSidecar } from '../../test-support/processes.js'
+import type { SidecarProcess } from '../../test-support/processes.js'
+import { expectNoSecrets, outputsOf } from '../../test-support/secrets.js'
+import { waitFor } from '../../test-support/wait.js'
 
 let dir: { path: string; remove: () => Promise<void> }
 let sidecar: SidecarProcess
@@ -16,7 +19,7 @@ let sidecar: SidecarProcess
 beforeAll(async () => {
   dir = await tempDir('reliability-callers-')
   await writeFile(join(dir.path, 'app.json'), JSON.stringify({ greeting: 'hello', list: [1, 2] }))
-  sidecar = await startSidecar(dir.path, { CONFIG_SOURCE: `file:${join(dir.path, 'app.json')}` })
+  sidecar = await spawnSidecar(dir.path, { CONFIG_SOURCE: `file:${join(dir.path, 'app.json')}` })
   await waitFor(async () => ((await sidecar.get('/config/')).status === 200 ? true : undefined))
 })
 afterAll(async () => {
@@ -146,7 +149,7 @@ describe('refusals, each with its status and code', () => {
       const headers = { ...testCase.headers }
       const answer =
         headers['authorization'] === ''
-          ? await http(`${sidecar.url}${testCase.path}`, {
+          ? await rawRequest(`${sidecar.url}${testCase.path}`, {
               method: testCase.method ?? 'GET',
               headers: Object.fromEntries(
                 Object.entries(headers).filter(([name]) => name !== 'authorization'),

@@ -6,9 +6,11 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { tempDir, waitFor } from '../../test-support/helpers.js'
-import { TOKEN, http, startSidecar } from './support.js'
-import type { SidecarProcess } from './support.js'
+import { tempDir } from '../../test-support/files.js'
+import { rawRequest } from '../../test-support/http.js'
+import { TOKEN, spawnSidecar } from '../../test-support/processes.js'
+import type { SidecarProcess } from '../../test-support/processes.js'
+import { waitFor } from '../../test-support/wait.js'
 
 let dir: { path: string; remove: () => Promise<void> }
 let sidecar: SidecarProcess
@@ -16,7 +18,7 @@ let sidecar: SidecarProcess
 beforeAll(async () => {
   dir = await tempDir('reliability-refusals-')
   await writeFile(join(dir.path, 'app.json'), JSON.stringify({ greeting: 'hello' }))
-  sidecar = await startSidecar(dir.path, { CONFIG_SOURCE: `file:${join(dir.path, 'app.json')}` })
+  sidecar = await spawnSidecar(dir.path, { CONFIG_SOURCE: `file:${join(dir.path, 'app.json')}` })
   await waitFor(async () => ((await sidecar.get('/config/')).status === 200 ? true : undefined))
 })
 afterAll(async () => {
@@ -62,7 +64,7 @@ it('logs hundreds of refusals in at most two lines per kind, with the counts, an
     await Promise.all(
       Object.entries(kinds).flatMap(([kind, requests]) =>
         requests.map(async ({ path, method, headers }) => {
-          const answer = await http(`${sidecar.url}${path}`, {
+          const answer = await rawRequest(`${sidecar.url}${path}`, {
             ...(method === undefined ? {} : { method }),
             headers,
           })

@@ -10,19 +10,15 @@ import type { Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import type { ExpectStatic } from 'vitest'
-import { freePort, sleep, tempDir, waitFor } from '../../test-support/helpers.js'
-import {
-  TOKEN,
-  errorCode,
-  expectNoSecrets,
-  hostileUpstream,
-  json,
-  memoryOf,
-  outputsOf,
-  report,
-  startSidecar,
-} from './support.js'
-import type { Behaviour, HostileUpstream, SidecarProcess } from './support.js'
+import { tempDir } from '../../test-support/files.js'
+import { errorCode } from '../../test-support/http.js'
+import { memoryOf, report } from '../../test-support/measure.js'
+import { TOKEN, spawnSidecar } from '../../test-support/processes.js'
+import type { SidecarProcess } from '../../test-support/processes.js'
+import { expectNoSecrets, outputsOf } from '../../test-support/secrets.js'
+import { json, startUpstream } from '../../test-support/upstream.js'
+import type { FakeUpstream, UpstreamHandler } from '../../test-support/upstream.js'
+import { sleep, waitFor } from '../../test-support/wait.js'
 
 let dir: { path: string; remove: () => Promise<void> }
 const cleanups: (() => Promise<unknown>)[] = []
@@ -41,10 +37,10 @@ const GOOD = { greeting: 'hello', nested: { value: 42 } }
 async function setUp(
   name: string,
   env: Record<string, string> = {},
-): Promise<{ upstream: HostileUpstream; sidecar: SidecarProcess }> {
-  const upstream = await hostileUpstream(json(GOOD))
+): Promise<{ upstream: FakeUpstream; sidecar: SidecarProcess }> {
+  const upstream = await startUpstream(json(GOOD))
   cleanups.push(() => upstream.close())
-  const sidecar = await startSidecar(dir.path, {
+  const sidecar = await spawnSidecar(dir.path, {
     CONFIG_SOURCE: `${upstream.url}/app/default`,
     CONFIG_CACHE_DIR: `${dir.path}/cache-${name}`,
     ...env,
@@ -77,15 +73,15 @@ async function failures(sidecar: SidecarProcess, code: string): Promise<number> 
 }
 
 /** After the first slow answer is cut, the upstream answers 503 at once (no second long wait). */
-const fastFailure: Behaviour = (_req, res) => res.writeHead(503).end()
+const fastFailure: UpstreamHandler = (_req, res) => res.writeHead(503).end()
 
 /** The upstream comes back: the sidecar follows within the capped back-off (2 s at 200 ms polls). */
 async function expectRecovery(
   expect: ExpectStatic,
-  upstream: HostileUpstream,
+  upstream: FakeUpstream,
   sidecar: SidecarProcess,
 ): Promise<void> {
-  upstream.behave(json({ ...GOOD, recovered: true }))
+  upstream.handle(json({ ...GOOD, recovered: true }))
   const answer = await waitFor(
     async () => {
       const current = await sidecar.get('/config/')
@@ -100,9 +96,12 @@ describe.concurrent('network faults (each case its own sidecar, run concurrently
   it('down at start: /livez 200, /readyz and config 503 with Retry-After, then it recovers', async ({
     expect,
   }) => {
-    const port = await freePort()
-    const sidecar = await startSidecar(dir.path, {
-      CONFIG_SOURCE: `http://127.0.0.1:${port}/app/default`,
+    // An upstream of the test's own, down (its port closed) until the sidecar has failed.
+    const upstream = await startUpstream(json(GOOD))
+    cleanups.push(() => upstream.close())
+    await upstream.down()
+    const sidecar = await spawnSidecar(dir.path, {
+      CONFIG_SOURCE: `${upstream.url}/app/default`,
       CONFIG_CACHE_DIR: `${dir.path}/cache-down`,
     })
     cleanups.push(() => sidecar.stop('SIGKILL'))
@@ -114,8 +113,7 @@ describe.concurrent('network faults (each case its own sidecar, run concurrently
     expect(errorCode(config)).toBe('ERR_CONFIG_NOT_READY')
     expect(Number(config.headers['retry-after'])).toBeGreaterThan(0)
 
-    const upstream = await hostileUpstream(json(GOOD), { port })
-    cleanups.push(() => upstream.close())
+    await upstream.up()
     await waitFor(async () => ((await sidecar.get('/config/')).status === 200 ? true : undefined), {
       timeoutMs: 4000,
       what: 'the first config after the upstream came up',
@@ -128,7 +126,7 @@ describe.concurrent('network faults (each case its own sidecar, run concurrently
   }) => {
     const { upstream, sidecar } = await setUp('mid-answer')
     const body = JSON.stringify({ ...GOOD, padding: 'x'.repeat(64 * 1024) })
-    upstream.behave((_req, res) => {
+    upstream.handle((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length })
       res.write(body.slice(0, body.length / 2), () => res.socket?.destroy())
     })
@@ -143,7 +141,7 @@ describe.concurrent('network faults (each case its own sidecar, run concurrently
     const { upstream, sidecar } = await setUp('slow-headers')
     const closed: number[] = []
     let maxOpen = 0
-    upstream.behave((req) => {
+    upstream.handle((req) => {
       const socket = req.socket
       socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Slow: ')
       const timer = setInterval(() => {
@@ -153,7 +151,7 @@ describe.concurrent('network faults (each case its own sidecar, run concurrently
       socket.once('close', () => {
         clearInterval(timer)
         closed.push(Date.now())
-        upstream.behave(fastFailure)
+        upstream.handle(fastFailure)
       })
     })
     const from = upstream.requests.length
@@ -187,7 +185,7 @@ describe.concurrent('network faults (each case its own sidecar, run concurrently
     const { upstream, sidecar } = await setUp('trickle')
     const closed: number[] = []
     let maxOpen = 0
-    upstream.behave((_req, res) => {
+    upstream.handle((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' })
       res.write('{"greeting":"')
       const timer = setInterval(() => {
@@ -197,7 +195,7 @@ describe.concurrent('network faults (each case its own sidecar, run concurrently
       res.once('close', () => {
         clearInterval(timer)
         closed.push(Date.now())
-        upstream.behave(fastFailure)
+        upstream.handle(fastFailure)
       })
     })
     const from = upstream.requests.length
@@ -234,7 +232,7 @@ describe.concurrent('network faults (each case its own sidecar, run concurrently
     const marker = `upstream-stack-trace-${randomBytes(8).toString('hex')}`
     const statuses = [500, 502, 503, 504]
     let index = 0
-    upstream.behave((_req, res) => {
+    upstream.handle((_req, res) => {
       const status = statuses[index++ % statuses.length]!
       res.writeHead(status, { 'content-type': 'text/plain', 'retry-after': '0' }).end(marker)
     })
@@ -259,7 +257,7 @@ describe.concurrent('network faults (each case its own sidecar, run concurrently
     const issued: string[] = []
     let refuse = false
     let refuseTokens = false
-    const upstream = await hostileUpstream((req, res) => {
+    const upstream = await startUpstream((req, res, body) => {
       if (req.url === '/oauth/token') {
         if (refuseTokens) {
           res
@@ -275,10 +273,10 @@ describe.concurrent('network faults (each case its own sidecar, run concurrently
         return
       }
       if (refuse) res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }).end()
-      else json(GOOD)(req, res)
+      else json(GOOD)(req, res, body)
     })
     cleanups.push(() => upstream.close())
-    const sidecar = await startSidecar(dir.path, {
+    const sidecar = await spawnSidecar(dir.path, {
       CONFIG_SOURCE: `${upstream.url}/app/default`,
       CONFIG_CACHE_DIR: `${dir.path}/cache-401`,
       CONFIG_CLIENT_ID: 'sidecar',
@@ -339,7 +337,7 @@ describe.concurrent('network faults (each case its own sidecar, run concurrently
       ],
     ]
     for (const [name, attack] of attacks) {
-      upstream.behave((req) => attack(req.socket))
+      upstream.handle((req) => attack(req.socket))
       const status = await waitFor(
         async () => {
           const current = await sidecar.status()
@@ -350,7 +348,7 @@ describe.concurrent('network faults (each case its own sidecar, run concurrently
       expect(status.lastError?.code, name).toBe('ERR_UPSTREAM_UNAVAILABLE')
       await expectLastGoodServed(expect, sidecar)
       await expectRecovery(expect, upstream, sidecar)
-      upstream.behave(json(GOOD))
+      upstream.handle(json(GOOD))
       await waitFor(async () =>
         (await sidecar.get('/config/')).body.includes('recovered') ? undefined : true,
       )
@@ -361,11 +359,11 @@ describe.concurrent('network faults (each case its own sidecar, run concurrently
     expect,
   }) => {
     const staticToken = `static-${randomBytes(12).toString('hex')}`
-    const elsewhere = await hostileUpstream(json({ stolen: true }))
+    const elsewhere = await startUpstream(json({ stolen: true }))
     cleanups.push(() => elsewhere.close())
-    const upstream = await hostileUpstream(json(GOOD))
+    const upstream = await startUpstream(json(GOOD))
     cleanups.push(() => upstream.close())
-    const sidecar = await startSidecar(dir.path, {
+    const sidecar = await spawnSidecar(dir.path, {
       CONFIG_SOURCE: `${upstream.url}/app/default`,
       CONFIG_CACHE_DIR: `${dir.path}/cache-redirect`,
       CONFIG_BEARER_TOKEN: staticToken,
@@ -373,12 +371,12 @@ describe.concurrent('network faults (each case its own sidecar, run concurrently
     cleanups.push(() => sidecar.stop('SIGKILL'))
     await waitFor(async () => ((await sidecar.get('/config/')).status === 200 ? true : undefined))
 
-    upstream.behave((_req, res) => res.writeHead(302, { location: '/app/default' }).end())
+    upstream.handle((_req, res) => res.writeHead(302, { location: '/app/default' }).end())
     const loop = await sidecar.waitForError('ERR_UPSTREAM_UNAVAILABLE')
     expect(loop.lastError?.message).not.toContain(staticToken)
     await expectLastGoodServed(expect, sidecar)
 
-    upstream.behave((_req, res) =>
+    upstream.handle((_req, res) =>
       res.writeHead(302, { location: `${elsewhere.url}/collect` }).end(),
     )
     const refused = await waitFor(
@@ -399,7 +397,7 @@ describe.concurrent('network faults (each case its own sidecar, run concurrently
     expect,
   }) => {
     await writeFile(join(dir.path, 'slowloris.json'), JSON.stringify({ greeting: 'hello' }))
-    const sidecar = await startSidecar(dir.path, {
+    const sidecar = await spawnSidecar(dir.path, {
       CONFIG_SOURCE: `file:${join(dir.path, 'slowloris.json')}`,
       CONFIG_CACHE_DIR: `${dir.path}/cache-slowloris`,
     })

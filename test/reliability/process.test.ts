@@ -4,12 +4,18 @@
 import { watch } from 'node:fs'
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
-import type { Socket } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, it } from 'vitest'
-import { freePort, sleep, tempDir, waitFor } from '../../test-support/helpers.js'
-import { errorCode, hostileUpstream, http, report, startApp, startSidecar } from './support.js'
-import type { HostileUpstream, SidecarProcess } from './support.js'
+import { tempDir } from '../../test-support/files.js'
+import { errorCode, rawRequest } from '../../test-support/http.js'
+import { report } from '../../test-support/measure.js'
+import { withFreePort } from '../../test-support/ports.js'
+import { spawnApp, spawnSidecar } from '../../test-support/processes.js'
+import type { SidecarProcess } from '../../test-support/processes.js'
+import { startUpstream } from '../../test-support/upstream.js'
+import type { FakeUpstream } from '../../test-support/upstream.js'
+import { sleep, waitFor } from '../../test-support/wait.js'
 
 let dir: { path: string; remove: () => Promise<void> }
 const cleanups: (() => Promise<unknown>)[] = []
@@ -33,7 +39,7 @@ describe.concurrent('processes', () => {
       let down = false
       const blob = 'x'.repeat(512 * 1024)
       // A source that changes at every poll: every 100 ms a new version and a new snapshot.
-      const upstream: HostileUpstream = await hostileUpstream((req, res) => {
+      const upstream: FakeUpstream = await startUpstream((req, res) => {
         if (down) {
           req.socket.destroy()
           return
@@ -50,13 +56,13 @@ describe.concurrent('processes', () => {
         CONFIG_CACHE_DIR: cacheDir,
         CONFIG_POLL_INTERVAL: '100ms',
       }
-      const port = await freePort()
       const tempFiles = async (): Promise<string[]> =>
         (await readdir(cacheDir).catch(() => [] as string[])).filter((name) =>
           name.endsWith('.tmp'),
         )
 
-      let sidecar: SidecarProcess = await startSidecar(dir.path, env, { port })
+      // Each restart takes a free port of its own (./ports.ts): the snapshot is found by source.
+      let sidecar: SidecarProcess = await spawnSidecar(dir.path, env)
       await waitFor(async () => ((await sidecar.get('/config/')).status === 200 ? true : undefined))
       await waitFor(async () =>
         (await readdir(cacheDir)).some((name) => name.startsWith('snapshot-')) ? true : undefined,
@@ -106,7 +112,7 @@ describe.concurrent('processes', () => {
         expect((await stat(snapshotPath)).mode & 0o777).toBe(0o600)
 
         // Restarted while the upstream is down: the snapshot is served at once, marked stale.
-        sidecar = await startSidecar(dir.path, env, { port })
+        sidecar = await spawnSidecar(dir.path, env)
         const served = await sidecar.get('/config/')
         expect(served.status).toBe(200)
         expect(served.headers['x-config-stale']).toBe('true')
@@ -146,11 +152,11 @@ describe.concurrent('processes', () => {
     it('answers the in-flight refresh and long poll, then exits 0 within 5 s', async ({
       expect,
     }) => {
-      const upstream = await hostileUpstream((_req, res) => {
+      const upstream = await startUpstream((_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"a":1}')
       })
       cleanups.push(() => upstream.close())
-      const sidecar = await startSidecar(dir.path, {
+      const sidecar = await spawnSidecar(dir.path, {
         CONFIG_SOURCE: `${upstream.url}/app/default`,
         CONFIG_CACHE_DIR: join(dir.path, 'sigterm-cache'),
         CONFIG_POLL_INTERVAL: '1h',
@@ -159,7 +165,7 @@ describe.concurrent('processes', () => {
       await waitFor(async () => ((await sidecar.get('/config/')).status === 200 ? true : undefined))
       const etag = (await sidecar.get('/config/')).headers['etag'] as string
       // The upstream now takes 3 s: a POST /refresh waits for it.
-      upstream.behave((_req, res) => {
+      upstream.handle((_req, res) => {
         setTimeout(
           () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"a":2}'),
           3000,
@@ -206,29 +212,37 @@ describe.concurrent('processes', () => {
       const appDir = join(dir.path, 'app-first')
       await mkdir(appDir)
       await writeFile(join(appDir, 'app.json'), JSON.stringify({ greeting: 'hello' }))
-      const sidecarPort = await freePort()
-      const app = await startApp(appDir, sidecarPort)
-      cleanups.push(() => app.proc.stop('SIGKILL'))
-
-      const early = await http(`${app.url}/config`)
-      expect(early.status).toBe(503)
-      expect(early.headers['retry-after']).toBe('2')
-      expect(errorCode(early)).toBe('ERR_SIDECAR_UNAVAILABLE')
-      expect(early.ms).toBeLessThan(2000)
-      expect((await http(`${app.url}/readyz`)).status).toBe(503)
-
       // The sidecar makes its token and writes it to $XDG_RUNTIME_DIR; the app finds it there with no
       // setting.
       const sidecarEnv = {
         CONFIG_SOURCE: `file:${join(appDir, 'app.json')}`,
         CONFIG_CACHE_DIR: join(appDir, 'cache'),
       }
+      // The app is told the sidecar's port before any sidecar runs: a candidate (./ports.ts); when
+      // the first sidecar cannot bind it after all, the app and the sidecar start again on another.
+      const { app, early, first, sidecarPort } = await withFreePort(async (sidecarPort) => {
+        const app = await spawnApp(appDir, sidecarPort)
+        cleanups.push(() => app.proc.stop('SIGKILL'))
+        const early = await rawRequest(`${app.url}/config`)
+        expect(early.status).toBe(503)
+        expect(early.headers['retry-after']).toBe('2')
+        expect(errorCode(early)).toBe('ERR_SIDECAR_UNAVAILABLE')
+        expect(early.ms).toBeLessThan(2000)
+        expect((await rawRequest(`${app.url}/readyz`)).status).toBe(503)
+        try {
+          const first = await spawnSidecar(appDir, sidecarEnv, { port: sidecarPort, token: null })
+          return { app, early, first, sidecarPort }
+        } catch (error) {
+          await app.proc.stop('SIGKILL')
+          throw error
+        }
+      })
       const tokenFile = join(appDir, `config-sidecar-${sidecarPort}.token`)
-      let sidecar = await startSidecar(appDir, sidecarEnv, { port: sidecarPort, token: null })
+      let sidecar = first
       cleanups.push(() => sidecar.stop('SIGKILL'))
       const firstToken = await readFile(tokenFile, 'utf8')
       const served = await waitFor(async () => {
-        const answer = await http(`${app.url}/config`)
+        const answer = await rawRequest(`${app.url}/config`)
         return answer.status === 200 ? answer : undefined
       })
       expect(JSON.parse(served.body)).toEqual({ greeting: 'hello' })
@@ -236,11 +250,11 @@ describe.concurrent('processes', () => {
       const restarts: { how: string; down: number; downMs: number; firstAfter: number }[] = []
       for (const how of ['SIGTERM', 'SIGKILL'] as const) {
         await sidecar.stop(how)
-        const down = await http(`${app.url}/config`)
+        const down = await rawRequest(`${app.url}/config`)
         expect(down.status).toBe(503)
         expect(down.headers['retry-after']).toBe('2')
         expect(down.ms).toBeLessThan(2000)
-        sidecar = await startSidecar(appDir, sidecarEnv, { port: sidecarPort, token: null })
+        sidecar = await spawnSidecar(appDir, sidecarEnv, { port: sidecarPort, token: null })
         cleanups.push(() => sidecar.stop('SIGKILL'))
         const newToken = await readFile(tokenFile, 'utf8')
         expect(newToken).not.toBe(firstToken)
@@ -252,7 +266,7 @@ describe.concurrent('processes', () => {
           })
           return answer.status === 200 ? true : undefined
         })
-        const after = await http(`${app.url}/config`)
+        const after = await rawRequest(`${app.url}/config`)
         restarts.push({ how, down: down.status, downMs: down.ms, firstAfter: after.status })
         expect(after.status).toBe(200)
         expect(JSON.parse(after.body)).toEqual({ greeting: 'hello' })
@@ -268,24 +282,24 @@ describe.concurrent('processes', () => {
     it('a sidecar that accepts and never answers: the app answers 503 within 2 s, never hangs', async ({
       expect,
     }) => {
-      const port = await freePort()
       const sockets = new Set<Socket>()
       const silent = createServer((socket) => {
         sockets.add(socket)
         socket.on('error', () => undefined)
       })
-      await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', resolve))
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+      const { port } = silent.address() as AddressInfo
       cleanups.push(async () => {
         for (const socket of sockets) socket.destroy()
         await new Promise((resolve) => silent.close(resolve))
       })
       const appDir = join(dir.path, 'silent')
       await mkdir(appDir)
-      const app = await startApp(appDir, port, {
+      const app = await spawnApp(appDir, port, {
         CONFIG_SIDECAR_TOKEN: 'reliability-token-0123456789abcdef',
       })
       cleanups.push(() => app.proc.stop('SIGKILL'))
-      const answers = await Promise.all([1, 2, 3].map(() => http(`${app.url}/config`)))
+      const answers = await Promise.all([1, 2, 3].map(() => rawRequest(`${app.url}/config`)))
       report('app facing a silent sidecar', { ms: answers.map((answer) => answer.ms) })
       for (const answer of answers) {
         expect(answer.status).toBe(503)

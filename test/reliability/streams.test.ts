@@ -6,9 +6,12 @@ import { connect } from 'node:net'
 import type { Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sleep, tempDir, waitFor } from '../../test-support/helpers.js'
-import { TOKEN, cpuMsOf, errorCode, memoryOf, report, round, startSidecar } from './support.js'
-import type { SidecarProcess } from './support.js'
+import { tempDir } from '../../test-support/files.js'
+import { errorCode } from '../../test-support/http.js'
+import { cpuMsOf, memoryOf, report, round } from '../../test-support/measure.js'
+import { TOKEN, spawnSidecar } from '../../test-support/processes.js'
+import type { SidecarProcess } from '../../test-support/processes.js'
+import { sleep, waitFor } from '../../test-support/wait.js'
 
 const COUNT = 1000
 
@@ -20,7 +23,7 @@ beforeAll(async () => {
   dir = await tempDir('reliability-streams-')
   file = join(dir.path, 'app.json')
   await writeFile(file, JSON.stringify({ version: 1 }))
-  sidecar = await startSidecar(dir.path, { CONFIG_SOURCE: `file:${file}` })
+  sidecar = await spawnSidecar(dir.path, { CONFIG_SOURCE: `file:${file}` })
   await waitFor(async () => ((await sidecar.get('/config/')).status === 200 ? true : undefined))
 })
 afterAll(async () => {

@@ -7,9 +7,10 @@
 import { mkdir, rename, rm, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { tempDir, waitFor } from '../../test-support/helpers.js'
+import { tempDir } from '../../test-support/files.js'
 import {
   asymmetricKey,
+  headerOf,
   joseEncrypt,
   octKey,
   privateSet,
@@ -17,26 +18,21 @@ import {
   rsa15Token,
   tamper,
   withHeader,
-  headerOf,
-} from '../../packages/config-sidecar/test/document/crypto/support.js'
-import type { TestKey } from '../../packages/config-sidecar/test/document/crypto/support.js'
-import {
-  errorCode,
-  expectNoSecrets,
-  hostileUpstream,
-  json,
-  memoryOf,
-  outputsOf,
-  raw,
-  report,
-  startSidecar,
-} from './support.js'
-import type { Behaviour, HostileUpstream, SidecarProcess } from './support.js'
+} from '../../test-support/jose.js'
+import { errorCode } from '../../test-support/http.js'
+import type { TestKey } from '../../test-support/jose.js'
+import { memoryOf, report } from '../../test-support/measure.js'
+import { spawnSidecar } from '../../test-support/processes.js'
+import type { SidecarProcess } from '../../test-support/processes.js'
+import { expectNoSecrets, outputsOf } from '../../test-support/secrets.js'
+import { json, raw, startUpstream } from '../../test-support/upstream.js'
+import type { FakeUpstream, UpstreamHandler } from '../../test-support/upstream.js'
+import { waitFor } from '../../test-support/wait.js'
 
 const MiB = 1024 * 1024
 
 let dir: { path: string; remove: () => Promise<void> }
-let upstream: HostileUpstream
+let upstream: FakeUpstream
 let sidecar: SidecarProcess
 let rsa: TestKey
 let kw: TestKey
@@ -58,7 +54,7 @@ async function serveGood(): Promise<void> {
   const password = await secret(rsa, 'RSA-OAEP-256')
   goodPassword = plaintexts.at(-1)!
   good = { greeting: 'hello', round, db: { password } }
-  upstream.behave(json(good))
+  upstream.handle(json(good))
   await waitFor(
     async () => {
       const answer = await sidecar.get('/config/')
@@ -71,8 +67,8 @@ async function serveGood(): Promise<void> {
 }
 
 /** The attack is refused with `code`; the good round is still served, marked stale. */
-async function expectRefused(behaviour: Behaviour, code: string): Promise<void> {
-  upstream.behave(behaviour)
+async function expectRefused(behaviour: UpstreamHandler, code: string): Promise<void> {
+  upstream.handle(behaviour)
   const status = await waitFor(
     async () => {
       const current = await sidecar.status()
@@ -104,13 +100,13 @@ beforeAll(async () => {
   dir = await tempDir('reliability-content-')
   ;[rsa] = await Promise.all([asymmetricKey('RSA', 'rel-rsa')])
   kw = octKey('rel-kw', 32)
-  upstream = await hostileUpstream((_req, res) => res.writeHead(503).end())
+  upstream = await startUpstream((_req, res) => res.writeHead(503).end())
   const password = await secret(rsa, 'RSA-OAEP-256')
   goodPassword = plaintexts.at(-1)!
   round = 1
   good = { greeting: 'hello', round, db: { password } }
-  upstream.behave(json(good))
-  sidecar = await startSidecar(dir.path, {
+  upstream.handle(json(good))
+  sidecar = await spawnSidecar(dir.path, {
     CONFIG_SOURCE: `${upstream.url}/app/default`,
     CONFIG_KEYS: privateSet(rsa, kw),
   })
@@ -142,7 +138,7 @@ function garbage(bytes: number): Buffer {
 let floodSent = 0
 /** 50 MiB of a JSON string, streamed with back-pressure; records how much was sent. */
 const flood =
-  (withLength: boolean): Behaviour =>
+  (withLength: boolean): UpstreamHandler =>
   (_req, res) => {
     const total = 50 * MiB
     res.writeHead(200, {
@@ -329,7 +325,7 @@ describe('one sidecar, every hostile document in turn', () => {
     async () => {
       const plain =
         '{"__proto__":{"polluted":"plain"},"constructor":{"prototype":{"polluted":"ctor"}},"prototype":{"polluted":"proto"},"ok":1}'
-      upstream.behave(raw(plain))
+      upstream.handle(raw(plain))
       const served = await waitFor(async () => {
         const answer = await sidecar.get('/config/')
         return answer.body.includes('"ok":1') ? answer : undefined
@@ -360,7 +356,7 @@ describe('one sidecar, every hostile document in turn', () => {
           },
         ],
       }
-      upstream.behave(json(spring))
+      upstream.handle(json(spring))
       const springServed = await waitFor(async () => {
         const answer = await sidecar.get('/config/')
         return answer.body.includes('"ok":2') ? answer : undefined
@@ -483,7 +479,7 @@ describe('a file source: alias bomb, 50 MiB file, deep YAML, prototype keys', ()
     await mkdir(configDir)
     version = 1
     await writeFile(join(configDir, 'app.yaml'), 'greeting: hello\nversion: 1\n')
-    fileSidecar = await startSidecar(join(dir.path), {
+    fileSidecar = await spawnSidecar(join(dir.path), {
       CONFIG_SOURCE: `file:${configDir}`,
       CONFIG_CACHE_DIR: join(dir.path, 'file-cache'),
     })

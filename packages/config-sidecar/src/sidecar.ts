@@ -13,6 +13,7 @@ import { createMetrics } from './http/metrics.js'
 import { createRefresher } from './refresh/refresher.js'
 import type { RefreshOutcome, Refresher } from './refresh/refresher.js'
 import type { Settings } from './settings/settings.js'
+import { warnOfDemoKey } from './document/demo-key.js'
 import { loadKeySet } from './document/keys.js'
 import { createSource } from './sources/create-source.js'
 import { VERSION } from './support/version.js'
@@ -153,15 +154,8 @@ export async function createSidecar(
             ? `token file ${settings.localAuth.path}`
             : settings.localAuth.kind,
       })
-      if (demoKeyIds.length > 0) {
-        // The shipped demo key is public: say so once, at start, with the way out.
-        logger.warn('CONFIG_KEYS holds the shipped demo key, which is public', {
-          kids: demoKeyIds.join(','),
-          reason:
-            'its private key is published in the repository: anything encrypted to it is readable by anyone',
-          fix: 'make your own keys (config-sidecar keygen), encrypt your values to them (config-sidecar encrypt), set CONFIG_KEYS to your private key set and remove the demo key (--default-keys); see docs/deploy-cloud-foundry.md or docs/deploy-kubernetes.md',
-        })
-      }
+      // The shipped demo key is public: say so once, at start, with the way out.
+      warnOfDemoKey(logger, demoKeyIds)
       const firstRefresh = refresher.start()
       return { url: `http://127.0.0.1:${port}`, port, healthPort, token, firstRefresh }
     },

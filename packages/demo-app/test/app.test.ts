@@ -2,8 +2,12 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { freePort, tempDir } from '../../../test-support/helpers.js'
-import { fakeSidecar, listen, onCleanup, parsed, startApp } from './demo-support.js'
+import { fakeSidecar } from '../../../test-support/fake-sidecar.js'
+import { tempDir } from '../../../test-support/files.js'
+import { startInProcessApp } from '../../../test-support/in-process-app.js'
+import { parsed } from '../../../test-support/logs.js'
+import { closedPort } from '../../../test-support/ports.js'
+import { listen, onCleanup } from '../../../test-support/servers.js'
 
 const REDACTED = { greeting: 'hi', secret: '[redacted]' }
 const FULL_BODY = JSON.stringify({ greeting: 'hi', secret: 'fixture-value-42' })
@@ -23,7 +27,7 @@ describe('GET /config', () => {
       })
       res.end(redact ? JSON.stringify(REDACTED) : FULL_BODY)
     })
-    const app = await startApp(sidecar.port, {
+    const app = await startInProcessApp(sidecar.port, {
       token: { kind: 'inline', value: 'token-1234567890abcdef' },
     })
     const response = await fetch(`${app.url}/config`)
@@ -48,7 +52,7 @@ describe('GET /config', () => {
 
   it('passes If-None-Match to the redacted view and answers 304 while unchanged', async () => {
     const sidecar = await fakeSidecar()
-    const app = await startApp(sidecar.port)
+    const app = await startInProcessApp(sidecar.port)
     const first = await fetch(`${app.url}/config`)
     const etag = first.headers.get('etag')!
     expect(etag).toBe('"redacted-v1"')
@@ -61,7 +65,7 @@ describe('GET /config', () => {
   })
 
   it('answers 503 with Retry-After within 2 s when the sidecar is down', async () => {
-    const app = await startApp(await freePort())
+    const app = await startInProcessApp(await closedPort())
     const started = Date.now()
     const response = await fetch(`${app.url}/config`)
     expect(response.status).toBe(503)
@@ -72,7 +76,7 @@ describe('GET /config', () => {
 
   it('answers 503 within 2 s when the sidecar hangs', async () => {
     const sidecar = await listen(() => undefined)
-    const app = await startApp(sidecar.port)
+    const app = await startInProcessApp(sidecar.port)
     const started = Date.now()
     const response = await fetch(`${app.url}/config`)
     expect(response.status).toBe(503)
@@ -85,7 +89,7 @@ describe('GET /config', () => {
       res.writeHead(answer[0], { 'content-type': 'application/json' })
       res.end(answer[1])
     })
-    const app = await startApp(sidecar.port)
+    const app = await startInProcessApp(sidecar.port)
     const notReady = await fetch(`${app.url}/config`)
     expect(notReady.status).toBe(503)
     expect(await notReady.json()).toMatchObject({ error: { code: 'ERR_SIDECAR_NOT_READY' } })
@@ -105,7 +109,7 @@ describe('GET /config', () => {
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(REDACTED))
     })
-    const app = await startApp(sidecar.port, { token: { kind: 'file', path: tokenFile } })
+    const app = await startInProcessApp(sidecar.port, { token: { kind: 'file', path: tokenFile } })
     expect((await fetch(`${app.url}/config`)).status).toBe(503)
     await writeFile(tokenFile, 'new-token-0123456789abcdef\n')
     expect((await fetch(`${app.url}/config`)).status).toBe(200)
@@ -115,8 +119,8 @@ describe('GET /config', () => {
 describe('headers', () => {
   it('sends X-Content-Type-Options: nosniff on every answer, errors included', async () => {
     const sidecar = await fakeSidecar()
-    const app = await startApp(sidecar.port)
-    const down = await startApp(await freePort())
+    const app = await startInProcessApp(sidecar.port)
+    const down = await startInProcessApp(await closedPort())
     for (const url of [
       `${app.url}/config`,
       `${down.url}/config`,
@@ -143,7 +147,7 @@ describe('probes', () => {
     const sidecar = await listen((req, res) => {
       res.writeHead(req.url === '/readyz' && ready ? 200 : 503).end('{}')
     })
-    const app = await startApp(sidecar.port)
+    const app = await startInProcessApp(sidecar.port)
     expect((await fetch(`${app.url}/livez`)).status).toBe(200)
     expect((await fetch(`${app.url}/readyz`)).status).toBe(503)
     ready = true
@@ -156,7 +160,7 @@ describe('probes', () => {
       redacted: undefined,
       missing: new Set(['/readyz', '/status', '/livez']),
     })
-    const app = await startApp(sidecar.port)
+    const app = await startInProcessApp(sidecar.port)
     expect((await fetch(`${app.url}/readyz`)).status).toBe(503)
     sidecar.state.full = { greeting: 'from the Go sample' }
     sidecar.state.redacted = { greeting: 'from the Go sample' }

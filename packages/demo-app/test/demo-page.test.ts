@@ -1,12 +1,16 @@
 // The demo page and its live relay, against a fake sidecar on a real port: the first paint is
 // rendered on the server, the badges say only what is known, and the relay's memory stays bounded
 // (a client cap, and a client that does not read is dropped).
-import { request } from 'node:http'
-import type { IncomingMessage } from 'node:http'
 import { connect } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { freePort, sleep, waitFor } from '../../../test-support/helpers.js'
-import { fakeSidecar, onCleanup, parsed, startApp } from './demo-support.js'
+import { fakeSidecar } from '../../../test-support/fake-sidecar.js'
+import { openEventStream } from '../../../test-support/http.js'
+import type { EventStream } from '../../../test-support/http.js'
+import { startInProcessApp } from '../../../test-support/in-process-app.js'
+import { parsed } from '../../../test-support/logs.js'
+import { closedPort } from '../../../test-support/ports.js'
+import { onCleanup } from '../../../test-support/servers.js'
+import { sleep, waitFor } from '../../../test-support/wait.js'
 
 /** The text inside the element with this id (the page's markup keeps each on one line). */
 function textOf(html: string, id: string): string | undefined {
@@ -14,23 +18,14 @@ function textOf(html: string, id: string): string | undefined {
   return match?.[1]
 }
 
-/** Opens `GET /events` and keeps it open; resolves with the response once its head arrived. */
-function openEvents(url: string): Promise<{ response: IncomingMessage; text: () => string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${url}/events`, { headers: { accept: 'text/event-stream' } }, (res) => {
-      let text = ''
-      // A rolling window: the drop test streams hundreds of MiB through a reading client.
-      res.setEncoding('utf8').on('data', (chunk: string) => {
-        text += chunk
-        if (text.length > 1024 * 1024) text = text.slice(-256 * 1024)
-      })
-      res.on('error', () => undefined)
-      onCleanup(() => void req.destroy())
-      resolve({ response: res, text: () => text })
-    })
-    req.once('error', reject)
-    req.end()
-  })
+/**
+ * Opens the app's `GET /events` and keeps it open until the end of the test; keeps the last 256 KiB
+ * of text (the drop test streams hundreds of MiB through a reading client).
+ */
+async function openEvents(url: string): Promise<EventStream> {
+  const stream = await openEventStream(`${url}/events`, { tailBytes: 256 * 1024 })
+  onCleanup(() => stream.close())
+  return stream
 }
 
 describe('the first paint', () => {
@@ -40,7 +35,7 @@ describe('the first paint', () => {
       redacted: { greeting: '<img src=x onerror=alert(1)>', api: { key: '[redacted]' } },
       version: 'v42',
     })
-    const app = await startApp(sidecar.port)
+    const app = await startInProcessApp(sidecar.port)
     const response = await fetch(`${app.url}/`)
     expect(response.status).toBe(200)
     const html = await response.text()
@@ -61,12 +56,12 @@ describe('the first paint', () => {
 
   it('claims nothing it does not know: no "fresh" without a config, "unreachable" only after a try', async () => {
     const empty = await fakeSidecar({ full: undefined, redacted: undefined })
-    const notReady = await (await fetch(`${(await startApp(empty.port)).url}/`)).text()
+    const notReady = await (await fetch(`${(await startInProcessApp(empty.port)).url}/`)).text()
     expect(textOf(notReady, 'ready')).toBe('not ready')
     expect(textOf(notReady, 'stale')).not.toBe('fresh')
     expect(notReady).not.toContain('Waiting for the first config')
 
-    const down = await (await fetch(`${(await startApp(await freePort())).url}/`)).text()
+    const down = await (await fetch(`${(await startInProcessApp(await closedPort())).url}/`)).text()
     expect(textOf(down, 'ready')).toBe('unreachable')
     expect(textOf(down, 'stale')).not.toBe('fresh')
   })
@@ -80,7 +75,7 @@ describe('the first paint', () => {
         at: new Date().toISOString(),
       },
     })
-    const app = await startApp(sidecar.port)
+    const app = await startInProcessApp(sidecar.port)
     const html = await (await fetch(`${app.url}/`)).text()
     expect(textOf(html, 'stale')).toBe('stale')
     expect(textOf(html, 'stale-reason')).toContain('ERR_SECRET_KEY_NOT_FOUND')
@@ -89,7 +84,7 @@ describe('the first paint', () => {
 
   it('warns, with a badge, when the sidecar decrypts with the shipped demo key (public)', async () => {
     const sidecar = await fakeSidecar({ demoKeyIds: ['demo-only-rsa-2026', '<b>odd</b>'] })
-    const app = await startApp(sidecar.port)
+    const app = await startInProcessApp(sidecar.port)
     const html = await (await fetch(`${app.url}/`)).text()
     expect(html).toMatch(/<p id="demo-key-row" class="alert" role="alert">/)
     expect(textOf(html, 'demo-key')).toBe('public demo key')
@@ -104,7 +99,7 @@ describe('the first paint', () => {
   it('shows no demo key warning when the sidecar has keys of its own, or does not say', async () => {
     for (const demoKeyIds of [[], undefined]) {
       const sidecar = await fakeSidecar({ demoKeyIds })
-      const html = await (await fetch(`${(await startApp(sidecar.port)).url}/`)).text()
+      const html = await (await fetch(`${(await startInProcessApp(sidecar.port)).url}/`)).text()
       expect(html, String(demoKeyIds)).toMatch(
         /<p id="demo-key-row" class="alert" role="alert" hidden>/,
       )
@@ -114,7 +109,7 @@ describe('the first paint', () => {
 
   it("carries a CSP with frame-ancestors 'none' and nosniff", async () => {
     const sidecar = await fakeSidecar()
-    const app = await startApp(sidecar.port)
+    const app = await startInProcessApp(sidecar.port)
     const response = await fetch(`${app.url}/`)
     const csp = response.headers.get('content-security-policy') ?? ''
     expect(csp).toContain("frame-ancestors 'none'")
@@ -126,7 +121,7 @@ describe('the first paint', () => {
 describe('the live relay', () => {
   it('never sends a status it has not checked (no "unreachable" before the first try), and sends it before the config', async () => {
     const sidecar = await fakeSidecar()
-    const app = await startApp(sidecar.port)
+    const app = await startInProcessApp(sidecar.port)
     const events = await openEvents(app.url)
     await waitFor(() => (events.text().includes('event: config') ? true : undefined))
     await sleep(200)
@@ -140,7 +135,7 @@ describe('the live relay', () => {
 
   it('sends the demo key warning with the status, and its end when the sidecar stops using it', async () => {
     const sidecar = await fakeSidecar({ demoKeyIds: ['demo-only-ec-2026'] })
-    const app = await startApp(sidecar.port, { page: { statusEveryMs: 100 } })
+    const app = await startInProcessApp(sidecar.port, { page: { statusEveryMs: 100 } })
     const events = await openEvents(app.url)
     await waitFor(() => (events.text().includes('"demoKey":{') ? true : undefined))
     expect(events.text()).toMatch(
@@ -152,7 +147,7 @@ describe('the live relay', () => {
 
   it('serves at most maxClients streams: beyond, 503 with Retry-After and a JSON error', async () => {
     const sidecar = await fakeSidecar()
-    const app = await startApp(sidecar.port, { page: { maxClients: 2 } })
+    const app = await startInProcessApp(sidecar.port, { page: { maxClients: 2 } })
     const first = await openEvents(app.url)
     await openEvents(app.url)
     const third = await fetch(`${app.url}/events`)
@@ -161,7 +156,7 @@ describe('the live relay', () => {
     expect(third.headers.get('content-type')).toContain('application/json')
     expect(await third.json()).toMatchObject({ error: { code: 'ERR_TOO_MANY_CONNECTIONS' } })
     // A place frees when a page goes away.
-    first.response.destroy()
+    first.close()
     await waitFor(async () => {
       const controller = new AbortController()
       const again = await fetch(`${app.url}/events`, { signal: controller.signal })
@@ -172,7 +167,7 @@ describe('the live relay', () => {
 
   it('drops a client that does not read once its unsent buffer passes the bound, and keeps one that reads', async () => {
     const sidecar = await fakeSidecar()
-    const app = await startApp(sidecar.port, { page: { maxBufferedBytes: 128 * 1024 } })
+    const app = await startInProcessApp(sidecar.port, { page: { maxBufferedBytes: 128 * 1024 } })
     const reader = await openEvents(app.url)
     await waitFor(() => (sidecar.streams.size === 1 ? true : undefined))
 
@@ -206,6 +201,6 @@ describe('the live relay', () => {
     sidecar.state.redacted = { after: 'the drop' }
     sidecar.push()
     await waitFor(() => (reader.text().includes('"after":"the drop"') ? true : undefined))
-    expect(reader.response.destroyed).toBe(false)
+    expect(reader.closed()).toBe(false)
   }, 40_000)
 })

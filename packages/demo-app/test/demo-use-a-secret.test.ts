@@ -2,10 +2,13 @@
 // the token, and the value is handed to the app's code, never served and never logged.
 import { createLogger } from '@sample/shared'
 import { describe, expect, it } from 'vitest'
-import { freePort, waitFor } from '../../../test-support/helpers.js'
+import { fakeSidecar } from '../../../test-support/fake-sidecar.js'
+import { startInProcessApp } from '../../../test-support/in-process-app.js'
+import { parsed } from '../../../test-support/logs.js'
+import { onCleanup } from '../../../test-support/servers.js'
+import { waitFor } from '../../../test-support/wait.js'
 import { createSidecarClient } from '../src/sidecar-client.js'
 import { readSecretAtStart } from '../src/use-a-secret.js'
-import { fakeSidecar, onCleanup, parsed, startApp } from './demo-support.js'
 
 function start(port: number, key: string, token = 'token-1234567890abcdef') {
   const logs: string[] = []
@@ -36,11 +39,12 @@ describe('reading a secret in the app', () => {
   })
 
   it('waits for a sidecar that is not up yet, then reads; a missing key is said once, without retrying', async () => {
-    const port = await freePort()
-    const { logs, used, reading } = start(port, 'database.password')
+    const sidecar = await fakeSidecar()
+    await sidecar.down()
+    const { logs, used, reading } = start(sidecar.port, 'database.password')
     await waitFor(() => (parsed(logs).length > 0 ? true : undefined))
     expect(used).toEqual([])
-    const sidecar = await fakeSidecar({}, port)
+    await sidecar.up()
     await reading.done
     expect(used).toEqual(['fixture-db-pw'])
     expect(sidecar.seen.length).toBeGreaterThan(0)
@@ -55,7 +59,7 @@ describe('reading a secret in the app', () => {
 
   it('is not what GET /config serves: the public route answers the redacted view', async () => {
     const sidecar = await fakeSidecar()
-    const app = await startApp(sidecar.port)
+    const app = await startInProcessApp(sidecar.port)
     const body = await (await fetch(`${app.url}/config`)).text()
     expect(body).toContain('[redacted]')
     expect(body).not.toContain('fixture-db-pw')

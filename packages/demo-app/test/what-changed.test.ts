@@ -1,25 +1,21 @@
 // What changed, on the demo page: the relay passes the sidecar's `changes` event on just before the
 // `config` event it describes (to pages that have a config already), keeps the last few for the
 // first paint, and the page lists them. Against a fake sidecar on a real port.
-import { request } from 'node:http'
 import { describe, expect, it } from 'vitest'
-import { waitFor } from '../../../test-support/helpers.js'
+import { fakeSidecar } from '../../../test-support/fake-sidecar.js'
+import { openEventStream } from '../../../test-support/http.js'
+import type { EventStream } from '../../../test-support/http.js'
+import { startInProcessApp } from '../../../test-support/in-process-app.js'
+import { onCleanup } from '../../../test-support/servers.js'
+import { waitFor } from '../../../test-support/wait.js'
 import { RECENT_CHANGES } from '../src/page/relay.js'
 import { describeChange } from '../src/page/what-changed.js'
-import { fakeSidecar, onCleanup, startApp } from './demo-support.js'
 
-function openEvents(url: string): Promise<{ text: () => string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${url}/events`, { headers: { accept: 'text/event-stream' } }, (res) => {
-      let text = ''
-      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
-      res.on('error', () => undefined)
-      onCleanup(() => void req.destroy())
-      resolve({ text: () => text })
-    })
-    req.once('error', reject)
-    req.end()
-  })
+/** Opens the app's `GET /events` and keeps it open until the end of the test. */
+async function openEvents(url: string): Promise<EventStream> {
+  const stream = await openEventStream(`${url}/events`)
+  onCleanup(() => stream.close())
+  return stream
 }
 
 /** The `<li>` texts of the page's "what changed" list. */
@@ -33,7 +29,7 @@ function listed(html: string): string[] {
 describe('the relay and the page', () => {
   it('relays the changes event just before its config event, as the sidecar sent it', async () => {
     const sidecar = await fakeSidecar()
-    const app = await startApp(sidecar.port, { page: { statusEveryMs: 100 } })
+    const app = await startInProcessApp(sidecar.port, { page: { statusEveryMs: 100 } })
     const events = await openEvents(app.url)
     await waitFor(() => (events.text().includes('event: config') ? true : undefined))
     // The first config comes alone: there is nothing before it to compare with.
@@ -52,7 +48,7 @@ describe('the relay and the page', () => {
 
   it('lists the last few changes in the first paint, newest first, paths only', async () => {
     const sidecar = await fakeSidecar()
-    const app = await startApp(sidecar.port, { page: { statusEveryMs: 100 } })
+    const app = await startInProcessApp(sidecar.port, { page: { statusEveryMs: 100 } })
     expect(listed(await (await fetch(`${app.url}/`)).text())).toEqual([
       expect.stringMatching(/^No change yet/),
     ])

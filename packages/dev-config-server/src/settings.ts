@@ -51,7 +51,6 @@ export function loadSettings(env: Env, cwd: string): LoadedSettings {
     port = /^\d{1,5}$/.test(rawPort) ? Number(rawPort) : Number.NaN
     if (!(port >= 0 && port <= 65_535)) {
       reader.problem(`PORT must be a port number from 0 to 65535 (got ${JSON.stringify(rawPort)})`)
-      port = 8888
     }
   }
 
@@ -63,7 +62,6 @@ export function loadSettings(env: Env, cwd: string): LoadedSettings {
       reader.problem(
         `DEV_CONFIG_TOKEN_TTL must be a whole number of seconds from 1 to ${MAX_TTL_SECONDS} (got ${JSON.stringify(rawTtl)})`,
       )
-      tokenTtlSeconds = 300
     }
   }
 

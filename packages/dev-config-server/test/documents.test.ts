@@ -2,20 +2,23 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { tempDir } from '../../../test-support/helpers.js'
-import { startServer, sourcesOf, writeFiles } from './helpers.js'
-import type { TestServer } from './helpers.js'
+import { tempDir, writeFiles } from '../../../test-support/files.js'
+import {
+  sourcesOf,
+  startInProcessDevConfigServer,
+} from '../../../test-support/in-process-dev-config-server.js'
+import type { InProcessDevConfigServer } from '../../../test-support/in-process-dev-config-server.js'
 
 interface EnvironmentBody {
   propertySources: { name: string; source: Record<string, unknown> }[]
 }
 
 let dir: { path: string; remove: () => Promise<void> }
-let server: TestServer
+let server: InProcessDevConfigServer
 
 beforeEach(async () => {
   dir = await tempDir('dev-config-server-documents-')
-  server = await startServer({ dir: dir.path })
+  server = await startInProcessDevConfigServer({ dir: dir.path })
 })
 afterEach(async () => {
   await server.stop()

@@ -1,10 +1,13 @@
 // Environments over HTTP: flattening, file names and precedence, labels, multi-document YAML.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { tempDir } from '../../../test-support/helpers.js'
+import { tempDir, writeFiles } from '../../../test-support/files.js'
+import {
+  sourcesOf,
+  startInProcessDevConfigServer,
+} from '../../../test-support/in-process-dev-config-server.js'
+import type { InProcessDevConfigServer } from '../../../test-support/in-process-dev-config-server.js'
 import { configNames } from '../src/environment.js'
 import { flattenDocument } from '../src/flatten.js'
-import { startServer, sourcesOf, writeFiles } from './helpers.js'
-import type { TestServer } from './helpers.js'
 
 describe('flattening into Spring property form', () => {
   const flat = (document: Record<string, unknown>): Record<string, unknown> =>
@@ -138,7 +141,7 @@ interface EnvironmentBody {
 
 describe('GET /{application}/{profile}[/{label}]', () => {
   let dir: { path: string; remove: () => Promise<void> }
-  let server: TestServer
+  let server: InProcessDevConfigServer
 
   beforeEach(async () => {
     dir = await tempDir('dev-config-server-test-')
@@ -152,7 +155,7 @@ describe('GET /{application}/{profile}[/{label}]', () => {
       'bar.yml': 'who: bar\n',
       'notes.txt': 'not config',
     })
-    server = await startServer({ dir: dir.path })
+    server = await startInProcessDevConfigServer({ dir: dir.path })
   })
   afterEach(async () => {
     await server.stop()
@@ -211,7 +214,7 @@ describe('GET /{application}/{profile}[/{label}]', () => {
 
   it('answers an empty directory with no property sources', async () => {
     const empty = await tempDir('dev-config-server-empty-')
-    const other = await startServer({ dir: empty.path })
+    const other = await startInProcessDevConfigServer({ dir: empty.path })
     try {
       const response = await other.get('/foo/default')
       expect(response.status).toBe(200)

@@ -1,89 +1,12 @@
-// The settings and the process (node dist/main.js).
+// The process (node dist/main.js); its settings are checked in process in settings.test.ts.
 import { join, resolve } from 'node:path'
-import { SettingsError } from '@sample/shared'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { cleanEnv, run, tempDir } from '../../../test-support/helpers.js'
-import type { Running } from '../../../test-support/helpers.js'
-import { loadSettings } from '../src/settings.js'
-import { basic, tokenRequest, writeFiles } from './helpers.js'
+import { tempDir, writeFiles } from '../../../test-support/files.js'
+import { basic, tokenRequest } from '../../../test-support/oauth.js'
+import { cleanEnv, run } from '../../../test-support/processes.js'
+import type { Running } from '../../../test-support/processes.js'
 
 const MAIN = resolve(import.meta.dirname, '..', 'dist', 'main.js')
-
-function captureSettingsError(load: () => unknown): SettingsError {
-  try {
-    load()
-  } catch (error) {
-    if (error instanceof SettingsError) return error
-    throw error
-  }
-  throw new Error('expected a SettingsError')
-}
-
-describe('settings', () => {
-  it('has defaults for everything', () => {
-    const { settings, notices } = loadSettings({}, '/work')
-    expect(notices).toEqual([])
-    expect(settings).toEqual({
-      port: 8888,
-      host: '127.0.0.1',
-      dir: '/work/samples/config',
-      clients: {},
-      tokenTtlSeconds: 300,
-      logLevel: 'info',
-    })
-  })
-
-  it('reads every variable', () => {
-    const { settings } = loadSettings(
-      {
-        PORT: '0',
-        DEV_CONFIG_HOST: '::1',
-        DEV_CONFIG_DIR: 'config',
-        DEV_CONFIG_CLIENTS: ' a:one , b:two:with:colons ,',
-        DEV_CONFIG_TOKEN_TTL: '60',
-        DEV_CONFIG_LOG_LEVEL: 'debug',
-      },
-      '/work',
-    )
-    expect(settings).toEqual({
-      port: 0,
-      host: '::1',
-      dir: '/work/config',
-      clients: { a: 'one', b: 'two:with:colons' },
-      tokenTtlSeconds: 60,
-      logLevel: 'debug',
-    })
-  })
-
-  it('names every bad value, never quoting a client entry', () => {
-    const error = captureSettingsError(() =>
-      loadSettings(
-        {
-          PORT: '99999',
-          DEV_CONFIG_CLIENTS: 'good:x,just-a-secret-value,:nosecretid,dup:1,dup:2',
-          DEV_CONFIG_TOKEN_TTL: '0',
-          DEV_CONFIG_TOKEN_TIL: '5',
-          DEV_CONFIG_LOG_LEVEL: 'loud',
-        },
-        '/work',
-      ),
-    )
-    const { problems } = error
-    expect(problems).toEqual([
-      'PORT must be a port number from 0 to 65535 (got "99999")',
-      'DEV_CONFIG_TOKEN_TTL must be a whole number of seconds from 1 to 86400 (got "0")',
-      expect.stringMatching(/^DEV_CONFIG_CLIENTS entry 2 must be id:secret/),
-      expect.stringMatching(/^DEV_CONFIG_CLIENTS entry 3 must be id:secret/),
-      'DEV_CONFIG_CLIENTS names client "dup" twice',
-      'DEV_CONFIG_LOG_LEVEL must be one of debug, info, warn, error (got "loud")',
-    ])
-    expect(problems.join('\n')).not.toContain('just-a-secret-value')
-    expect(problems.join('\n')).not.toContain('nosecretid')
-    expect(loadSettings({ DEV_CONFIG_TOKEN_TIL: '5' }, '/work').notices).toEqual([
-      expect.stringMatching(/^DEV_CONFIG_TOKEN_TIL is not a/),
-    ])
-  })
-})
 
 describe('node dist/main.js', () => {
   let dir: { path: string; remove: () => Promise<void> }

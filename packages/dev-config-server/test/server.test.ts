@@ -2,14 +2,16 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { tempDir, waitFor } from '../../../test-support/helpers.js'
+import { tempDir, writeFiles } from '../../../test-support/files.js'
+import { rawRequest } from '../../../test-support/http.js'
+import { startInProcessDevConfigServer } from '../../../test-support/in-process-dev-config-server.js'
+import type { InProcessDevConfigServer } from '../../../test-support/in-process-dev-config-server.js'
+import { waitFor } from '../../../test-support/wait.js'
 import { createDevConfigServer, silentLogger } from '../src/server.js'
-import { rawGet, startServer, writeFiles } from './helpers.js'
-import type { TestServer } from './helpers.js'
 
 let dir: { path: string; remove: () => Promise<void> }
 let root: string
-let server: TestServer
+let server: InProcessDevConfigServer
 
 beforeEach(async () => {
   dir = await tempDir('dev-config-server-test-')
@@ -20,7 +22,7 @@ beforeEach(async () => {
     'config/application.yml': 'color: blue\n',
     'config/.hidden.yml': 'hidden: true\n',
   })
-  server = await startServer({ dir: root })
+  server = await startInProcessDevConfigServer({ dir: root })
 })
 afterEach(async () => {
   await server.stop()
@@ -201,20 +203,20 @@ describe('path segments', () => {
       `/${'a'.repeat(200)}/default`,
     ]
     for (const path of refused) {
-      const response = await rawGet(server.url, path)
+      const response = await rawRequest(`${server.url}/`, { path })
       expect({ path, status: response.status }).toEqual({ path, status: 400 })
       expect(response.body).not.toContain('stolen')
     }
     // Paths that resolve to another route, or to none, serve nothing from outside either.
     for (const path of ['/app/../../outside', '/app/default/../../../outside', '/a/b/c/d']) {
-      const response = await rawGet(server.url, path)
+      const response = await rawRequest(`${server.url}/`, { path })
       expect([400, 404]).toContain(response.status)
       expect(response.body).not.toContain('stolen')
     }
   })
 
   it('answers bad percent-encoding with 400', async () => {
-    expect((await rawGet(server.url, '/app%zz/default')).status).toBe(400)
+    expect((await rawRequest(`${server.url}/`, { path: '/app%zz/default' })).status).toBe(400)
   })
 })
 

@@ -1,32 +1,42 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { sleep, tempDir } from '../../../test-support/helpers.js'
+import { tempDir, writeFiles } from '../../../test-support/files.js'
+import { startInProcessDevConfigServer } from '../../../test-support/in-process-dev-config-server.js'
+import type { InProcessDevConfigServer } from '../../../test-support/in-process-dev-config-server.js'
+import { basic, tokenRequest } from '../../../test-support/oauth.js'
+import { sleep } from '../../../test-support/wait.js'
 import { createTokenIssuer, parseBasicAuthorization } from '../src/tokens.js'
-import { basic, startServer, tokenRequest, writeFiles } from './helpers.js'
-import type { TestServer } from './helpers.js'
 
 const SECRET = 's3cr3t:with/odd+chars & more'
 const OTHER_SECRET = 'second-client-secret-value'
 const WRONG_SECRET = 'not-the-right-secret'
 
 let dir: { path: string; remove: () => Promise<void> }
-let server: TestServer
+let server: InProcessDevConfigServer
+// The servers this test started: a test that starts none (the helpers) stops none.
+const running: InProcessDevConfigServer[] = []
 
 beforeEach(async () => {
   dir = await tempDir('dev-config-server-test-')
   await writeFiles(dir.path, { 'application.yml': 'greeting: hello\n' })
 })
 afterEach(async () => {
-  await server.stop()
+  for (const started of running.splice(0)) await started.stop()
   await dir.remove()
 })
 
-const start = async (tokenTtlSeconds?: number): Promise<void> => {
-  server = await startServer({
-    dir: dir.path,
+/** Starts `server` on the test's directory (stopped after the test). */
+const serve = async (
+  options: Omit<Parameters<typeof startInProcessDevConfigServer>[0], 'dir'> = {},
+): Promise<void> => {
+  server = await startInProcessDevConfigServer({ dir: dir.path, ...options })
+  running.push(server)
+}
+
+const start = (tokenTtlSeconds?: number): Promise<void> =>
+  serve({
     clients: { 'demo-client': SECRET, other: OTHER_SECRET },
     ...(tokenTtlSeconds === undefined ? {} : { tokenTtlSeconds }),
   })
-}
 
 const getToken = async (): Promise<string> => {
   const response = await tokenRequest(server.url, basic('demo-client', SECRET))
@@ -87,7 +97,7 @@ describe('POST /oauth/token', () => {
   })
 
   it('refuses every client when none is configured', async () => {
-    server = await startServer({ dir: dir.path })
+    await serve()
     const response = await tokenRequest(server.url, basic('demo-client', SECRET))
     expect(response.status).toBe(401)
     expect(await response.json()).toEqual({ error: 'invalid_client' })
@@ -96,7 +106,7 @@ describe('POST /oauth/token', () => {
 
 describe('protected config routes', () => {
   it('are open when no client is configured', async () => {
-    server = await startServer({ dir: dir.path })
+    await serve()
     expect((await server.get('/app/default')).status).toBe(200)
   })
 

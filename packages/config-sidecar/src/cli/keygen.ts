@@ -1,17 +1,22 @@
-import { writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { lstat, open, rename, unlink } from 'node:fs/promises'
 import { generateKeySet } from '../document/crypto/index.js'
 import type { KeyKind } from '../document/crypto/index.js'
 import { writeFileAtomic } from '../support/atomic-file.js'
 
 /**
- * `config-sidecar keygen [--type rsa|ec] [--kid <kid>] [--out <prefix>]`: writes
+ * `keygen [--type rsa|ec] [--kid <kid>] [--out <prefix>] [--force]`: writes
  * `<prefix>.private.jwks.json` (mode 0600, for CONFIG_KEYS) and `<prefix>.public.jwks.json` (for
- * `encrypt`, safe to share). Prints the two paths and the kid, never the key.
+ * `encrypt`, safe to share). Refuses (exit 2, nothing written) when either file exists, unless
+ * `force`. Prints the two paths and the kid, never the key. `invocation` is how the user ran the
+ * CLI (`node dist/push/sidecar/main.mjs`), for the hint that names `encrypt`.
  */
 export async function keygen(options: {
   type?: string | undefined
   kid?: string | undefined
   out?: string | undefined
+  force?: boolean | undefined
+  invocation: string
 }): Promise<number> {
   const type = (options.type ?? 'rsa') as KeyKind
   if (type !== 'rsa' && type !== 'ec') {
@@ -20,16 +25,67 @@ export async function keygen(options: {
     )
     return 2
   }
+  const force = options.force === true
+  // With --out, refuse before the slow part (an RSA 3072 key takes about a second); the default
+  // name holds the kid, known only once the key is made. Checked again just before writing.
+  if (options.out !== undefined && !force && (await refuseExisting(options.out))) return 2
   const keys = await generateKeySet(type, options.kid)
   const prefix = options.out ?? `config-keys-${keys.kid}`
-  const privatePath = `${prefix}.private.jwks.json`
-  const publicPath = `${prefix}.public.jwks.json`
+  if (!force && (await refuseExisting(prefix))) return 2
+  const { privatePath, publicPath } = pathsOf(prefix)
   await writeFileAtomic(privatePath, `${JSON.stringify(keys.privateJwks, null, 2)}\n`)
-  await writeFile(publicPath, `${JSON.stringify(keys.publicJwks, null, 2)}\n`, { mode: 0o644 })
+  await writePublic(publicPath, `${JSON.stringify(keys.publicJwks, null, 2)}\n`)
   process.stdout.write(
     `${JSON.stringify({ kid: keys.kid, alg: keys.alg, private: privatePath, public: publicPath })}\n` +
       `private key set (mode 0600, give it to the sidecar as CONFIG_KEYS=file:${privatePath}): ${privatePath}\n` +
-      `public key set (for config-sidecar encrypt --key): ${publicPath}\n`,
+      `public key set (for ${options.invocation} encrypt --key): ${publicPath}\n`,
   )
   return 0
+}
+
+function pathsOf(prefix: string): { privatePath: string; publicPath: string } {
+  return { privatePath: `${prefix}.private.jwks.json`, publicPath: `${prefix}.public.jwks.json` }
+}
+
+/**
+ * True, after one line on stderr, when either key file of `prefix` exists (as anything, a dangling
+ * symlink included): a key replaced by mistake leaves every secret encrypted to it unreadable.
+ */
+async function refuseExisting(prefix: string): Promise<boolean> {
+  const { privatePath, publicPath } = pathsOf(prefix)
+  const present = await Promise.all(
+    [privatePath, publicPath].map((path) =>
+      lstat(path).then(
+        () => path,
+        () => undefined,
+      ),
+    ),
+  )
+  const existing = present.filter((path) => path !== undefined)
+  if (existing.length === 0) return false
+  process.stderr.write(
+    `config-sidecar keygen: ${existing.join(' and ')} ${existing.length === 1 ? 'exists' : 'exist'}: nothing written (--force replaces both key files; or choose another --out)\n`,
+  )
+  return true
+}
+
+/**
+ * Writes the public set as {@link writeFileAtomic} does (temp, fsync, rename), so that a replaced
+ * set is never half written, but readable by others (0644 less the umask): it is safe to share.
+ */
+async function writePublic(path: string, content: string): Promise<void> {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  const handle = await open(temp, 'wx', 0o644)
+  try {
+    await handle.writeFile(content, 'utf8')
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  try {
+    await rename(temp, path)
+  } catch (error) {
+    await unlink(temp).catch(() => undefined)
+    throw error
+  }
 }

@@ -2,7 +2,8 @@ import { SidecarError, toSidecarError } from '../support/errors.js'
 import type { Logger } from '../support/logger.js'
 import { prepareConfig } from '../document/prepare.js'
 import type { Settings } from '../settings/settings.js'
-import { loadKeys } from '../document/keys.js'
+import { warnOfDemoKey } from '../document/demo-key.js'
+import { loadKeySet } from '../document/keys.js'
 import { createSource } from '../sources/create-source.js'
 import { createSnapshotStore } from '../state/snapshot.js'
 import { createServedConfig } from '../state/served-config.js'
@@ -13,13 +14,16 @@ import { createConfigFiles } from '../files/config-files.js'
  * One-shot mode for init containers and jobs: fetch the config, parse it, check that every secret
  * decrypts and that every file of CONFIG_WRITE_FILE can hold it, write the snapshot and the files
  * (then CONFIG_ON_CHANGE if a file changed, waited for: its failure is logged, not fatal), and
- * report. Resolves with the exit code (0 on success); on failure the log line names the code and
- * the reason (a key path or a file, never a value).
+ * report. Warns, as serving mode does, when CONFIG_KEYS holds the shipped demo key. Resolves with
+ * the exit code (0 on success); on failure the log line names the code and the reason (a key path
+ * or a file, never a value).
  */
 export async function runOnce(settings: Settings, logger: Logger): Promise<number> {
   const started = Date.now()
   try {
-    const decryptor = await loadKeys(settings.keys)
+    const { decryptor, demoKeyIds } = await loadKeySet(settings.keys)
+    // As serving mode does: a dry run with the shipped demo key must not pass for a real one.
+    warnOfDemoKey(logger, demoKeyIds)
     const source = createSource(settings)
     const result = await source.fetch(undefined, AbortSignal.timeout(60_000))
     if (result.kind !== 'changed')

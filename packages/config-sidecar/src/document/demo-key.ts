@@ -4,6 +4,7 @@
 // 7638 thumbprint of its public part. Nothing here loads node-jose or reads key material beyond
 // the public members.
 import { createHash } from 'node:crypto'
+import type { Logger } from '../support/logger.js'
 
 /** The kids of the shipped demo key set. */
 export const DEMO_KEY_IDS: readonly string[] = ['demo-only-rsa-2026', 'demo-only-ec-2026']
@@ -64,4 +65,18 @@ export function demoKeyIdsIn(jwkSetJson: string): string[] {
     if (isDemo) found.push(typeof kid === 'string' ? kid : `(no kid, thumbprint ${thumbprint!})`)
   }
   return found
+}
+
+/**
+ * Logs, once, that CONFIG_KEYS holds the shipped demo key (the kids from {@link demoKeyIdsIn}), with
+ * the way out; nothing when `kids` is empty. Serving mode and the one-shot mode say it alike.
+ */
+export function warnOfDemoKey(logger: Logger, kids: readonly string[]): void {
+  if (kids.length === 0) return
+  logger.warn('CONFIG_KEYS holds the shipped demo key, which is public', {
+    kids: kids.join(','),
+    reason:
+      'its private key is published in the repository: anything encrypted to it is readable by anyone',
+    fix: 'make your own keys and encrypt your values to them (from the repository root, after npm run build: node dist/push/sidecar/main.mjs keygen, then node dist/push/sidecar/main.mjs encrypt; see docs/secrets.md), set CONFIG_KEYS to your private key set and remove the demo key (--default-keys); see docs/deploy-cloud-foundry.md or docs/deploy-kubernetes.md',
+  })
 }

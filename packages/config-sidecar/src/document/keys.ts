@@ -14,16 +14,12 @@ export interface LoadedKeys {
 }
 
 /**
- * The decryptor for CONFIG_KEYS, or undefined without keys. Keys that cannot be used (a missing
- * file, bad JSON, a key without `kid`) are ERR_SECRET_NO_KEYS, naming where they came from. Each key
- * is imported here, once. node-jose starts loading here too, but is not waited for: it loads while
- * the sidecar reads its snapshot, binds and fetches the source, and the first secret waits for it.
+ * The decryptor for CONFIG_KEYS (undefined without keys) and which of its keys are the shipped
+ * demo keys (read from the same text). Keys that cannot be used (a missing file, bad JSON, a key
+ * without `kid`) are ERR_SECRET_NO_KEYS, naming where they came from. Each key is imported here,
+ * once. node-jose starts loading here too, but is not waited for: it loads while the sidecar reads
+ * its snapshot, binds and fetches the source, and the first secret waits for it.
  */
-export async function loadKeys(keys: Settings['keys']): Promise<SecretDecryptor | undefined> {
-  return (await loadKeySet(keys)).decryptor
-}
-
-/** As loadKeys, and says which keys are the shipped demo keys (read from the same text). */
 export async function loadKeySet(keys: Settings['keys']): Promise<LoadedKeys> {
   if (keys === undefined) return { decryptor: undefined, demoKeyIds: [] }
   preloadDecryption()

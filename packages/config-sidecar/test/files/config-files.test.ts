@@ -5,11 +5,13 @@
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { tempDir, waitFor } from '../../../../test-support/helpers.js'
+import { tempDir } from '../../../../test-support/files.js'
+import { recordingLogger } from '../../../../test-support/logs.js'
+import { servedConfig } from '../../../../test-support/served-config.js'
+import { waitFor } from '../../../../test-support/wait.js'
 import { createConfigFiles } from '../../src/files/config-files.js'
 import type { ConfigFiles } from '../../src/files/config-files.js'
 import type { WriteFile } from '../../src/settings/types.js'
-import { config, recordingLogger } from './support.js'
 
 let dir: { path: string; remove: () => Promise<void> }
 const open: ConfigFiles[] = []
@@ -57,7 +59,7 @@ const lines = async (name: string): Promise<string[]> =>
 describe('the files of CONFIG_WRITE_FILE', () => {
   it('writes each file in its format, mode 0600, with the bytes GET /config/?format= serves', async () => {
     const { files } = writer(ALL)
-    const served = config(DOCUMENT, 'v1')
+    const served = servedConfig(DOCUMENT, 'v1')
     const pass = await files.update(served)
     expect(pass.changed).toBe(true)
     expect(pass.files.map((file) => file.outcome)).toEqual(Array(5).fill('written'))
@@ -72,12 +74,12 @@ describe('the files of CONFIG_WRITE_FILE', () => {
 
   it('replaces a changed file atomically (a new inode, no temp file left), and only a changed one', async () => {
     const { files } = writer(ALL)
-    await files.update(config(DOCUMENT, 'v1'))
+    await files.update(servedConfig(DOCUMENT, 'v1'))
     const before = new Map(
       await Promise.all(ALL.map(async (file) => [file.path, await stat(file.path)] as const)),
     )
     // The same content under another version: nothing is rewritten.
-    const same = await files.update(config(structuredClone(DOCUMENT), 'v2'))
+    const same = await files.update(servedConfig(structuredClone(DOCUMENT), 'v2'))
     expect(same.changed).toBe(false)
     expect(same.files.map((file) => file.outcome)).toEqual(Array(5).fill('unchanged'))
     for (const file of ALL) {
@@ -85,7 +87,7 @@ describe('the files of CONFIG_WRITE_FILE', () => {
       expect(now.ino, file.path).toBe(before.get(file.path)!.ino)
       expect(now.mtimeMs, file.path).toBe(before.get(file.path)!.mtimeMs)
     }
-    const changed = await files.update(config({ ...DOCUMENT, added: true }, 'v3'))
+    const changed = await files.update(servedConfig({ ...DOCUMENT, added: true }, 'v3'))
     expect(changed.changed).toBe(true)
     for (const file of ALL)
       expect((await stat(file.path)).ino, file.path).not.toBe(before.get(file.path)!.ino)
@@ -98,10 +100,10 @@ describe('the files of CONFIG_WRITE_FILE', () => {
       [{ path: at('app.properties'), format: 'properties' }],
       'echo "$CONFIG_VERSION $(cat app.properties | tr "\\n" " ")" >> hook.log',
     )
-    await files.update(config({ v: 1 }, 'v1'))
+    await files.update(servedConfig({ v: 1 }, 'v1'))
     await files.settled()
-    await files.update(config({ v: 1 }, 'v1-again'))
-    await files.update(config({ v: 2 }, 'v2'))
+    await files.update(servedConfig({ v: 1 }, 'v1-again'))
+    await files.update(servedConfig({ v: 2 }, 'v2'))
     await files.settled()
     expect(await lines('hook.log')).toEqual(['v1 v=1 ', 'v2 v=2 '])
     expect(files.status().onChange).toMatchObject({ runs: { ok: 2 }, last: { version: 'v2' } })
@@ -110,7 +112,7 @@ describe('the files of CONFIG_WRITE_FILE', () => {
   it('writes only the newest of the configs that arrive while it writes, and answers every caller', async () => {
     const { files } = writer(ALL, 'echo "$CONFIG_VERSION" >> hook.log')
     const passes = await Promise.all(
-      ['v1', 'v2', 'v3', 'v4'].map((version) => files.update(config({ version }, version))),
+      ['v1', 'v2', 'v3', 'v4'].map((version) => files.update(servedConfig({ version }, version))),
     )
     await files.settled()
     // v1 is written at once; v2 and v3 are overtaken by v4 before their turn.
@@ -124,13 +126,13 @@ describe('the files of CONFIG_WRITE_FILE', () => {
 
   it('after a restart, rewrites nothing and runs nothing when the files already hold the config', async () => {
     const first = writer(ALL, 'echo "$CONFIG_VERSION" >> hook.log')
-    await first.files.update(config(DOCUMENT, 'v1'))
+    await first.files.update(servedConfig(DOCUMENT, 'v1'))
     await first.files.settled()
     await first.files.stop()
     const inodes = await Promise.all(ALL.map(async (file) => (await stat(file.path)).ino))
 
     const second = writer(ALL, 'echo "$CONFIG_VERSION" >> hook.log')
-    const pass = await second.files.update(config(structuredClone(DOCUMENT), 'v1'))
+    const pass = await second.files.update(servedConfig(structuredClone(DOCUMENT), 'v1'))
     await second.files.settled()
     expect(pass.changed).toBe(false)
     expect(await Promise.all(ALL.map(async (file) => (await stat(file.path)).ino))).toEqual(inodes)
@@ -139,7 +141,7 @@ describe('the files of CONFIG_WRITE_FILE', () => {
     // A restart that finds other bytes (a file deleted meanwhile) writes it and runs the command.
     await rm(at('app.env'))
     const third = writer(ALL, 'echo "$CONFIG_VERSION" >> hook.log')
-    const again = await third.files.update(config(structuredClone(DOCUMENT), 'v1'))
+    const again = await third.files.update(servedConfig(structuredClone(DOCUMENT), 'v1'))
     await third.files.settled()
     expect(
       again.files.filter((file) => file.outcome === 'written').map((file) => file.path),
@@ -155,9 +157,9 @@ describe('the files of CONFIG_WRITE_FILE', () => {
       ],
       'echo "$CONFIG_VERSION" >> hook.log',
     )
-    await files.update(config({ a: { b: 'one' } }, 'v1'))
+    await files.update(servedConfig({ a: { b: 'one' } }, 'v1'))
     const before = await readFile(at('app.env'), 'utf8')
-    const pass = await files.update(config({ a: { b: 'one' }, a_b: 'two-secret' }, 'v2'))
+    const pass = await files.update(servedConfig({ a: { b: 'one' }, a_b: 'two-secret' }, 'v2'))
     await files.settled()
     expect(pass.files.map((file) => file.outcome)).toEqual(['refused', 'written'])
     expect(await readFile(at('app.env'), 'utf8')).toBe(before)
@@ -185,7 +187,7 @@ describe('the files of CONFIG_WRITE_FILE', () => {
       'echo "$CONFIG_VERSION" >> hook.log',
       { retryMs: 100 },
     )
-    const pass = await files.update(config({ v: 1 }, 'v1'))
+    const pass = await files.update(servedConfig({ v: 1 }, 'v1'))
     expect(pass.files[0]).toMatchObject({ outcome: 'failed' })
     expect(pass.changed).toBe(false)
     expect(log.lines.find((line) => line['level'] === 'warn')).toMatchObject({
@@ -204,10 +206,10 @@ describe('the files of CONFIG_WRITE_FILE', () => {
 
   it('with CONFIG_ON_CHANGE and no files, runs it for every new config', async () => {
     const { files } = writer([], 'echo "$CONFIG_VERSION" >> hook.log')
-    await files.update(config({ v: 1 }, 'v1'))
+    await files.update(servedConfig({ v: 1 }, 'v1'))
     await files.settled()
-    await files.update(config({ v: 1 }, 'v1'))
-    await files.update(config({ v: 2 }, 'v2'))
+    await files.update(servedConfig({ v: 1 }, 'v1'))
+    await files.update(servedConfig({ v: 2 }, 'v2'))
     await files.settled()
     expect(await lines('hook.log')).toEqual(['v1', 'v2'])
   })

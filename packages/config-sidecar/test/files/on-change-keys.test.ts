@@ -4,11 +4,13 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { tempDir, waitFor } from '../../../../test-support/helpers.js'
+import { tempDir } from '../../../../test-support/files.js'
+import { recordingLogger } from '../../../../test-support/logs.js'
+import { servedConfig } from '../../../../test-support/served-config.js'
+import { waitFor } from '../../../../test-support/wait.js'
 import { createOnChangeRunner } from '../../src/files/on-change.js'
 import type { OnChangeRunner } from '../../src/files/on-change.js'
 import { changeVariables } from '../../src/files/on-change-env.js'
-import { config, recordingLogger } from './support.js'
 
 let dir: { path: string; remove: () => Promise<void> }
 let runner: OnChangeRunner | undefined
@@ -24,14 +26,20 @@ afterEach(async () => {
 
 describe('changeVariables', () => {
   it('sets only CONFIG_VERSION on the first run: there is nothing to compare with', () => {
-    expect(changeVariables({ from: undefined, to: config({ a: 1 }, 'v1') })).toEqual({
+    expect(changeVariables({ from: undefined, to: servedConfig({ a: 1 }, 'v1') })).toEqual({
       CONFIG_VERSION: 'v1',
     })
   })
 
   it('lists every path added, removed or changed since the previous run, sorted, one a line', () => {
-    const from = config({ keep: 'same', gone: 'old-value', list: [1, 2], edit: 'before' }, 'v1')
-    const to = config({ keep: 'same', list: [1], edit: 'after', fresh: { x: 'new-value' } }, 'v2')
+    const from = servedConfig(
+      { keep: 'same', gone: 'old-value', list: [1, 2], edit: 'before' },
+      'v1',
+    )
+    const to = servedConfig(
+      { keep: 'same', list: [1], edit: 'after', fresh: { x: 'new-value' } },
+      'v2',
+    )
     const variables = changeVariables({ from, to })
     expect(variables).toEqual({
       CONFIG_VERSION: 'v2',
@@ -48,8 +56,8 @@ describe('changeVariables', () => {
         Array.from({ length: count }, (_, n) => [`k${String(n).padStart(3, '0')}`, n]),
       )
     const variables = changeVariables({
-      from: config({ same: true }, 'v1'),
-      to: config({ ...keys(250), same: true }, 'v2'),
+      from: servedConfig({ same: true }, 'v1'),
+      to: servedConfig({ ...keys(250), same: true }, 'v2'),
     })
     expect(variables['CONFIG_CHANGED_KEYS']!.split('\n')).toEqual(Object.keys(keys(100)))
     expect(variables['CONFIG_CHANGED_KEYS_MORE']).toBe('150')
@@ -64,9 +72,9 @@ describe('the command', () => {
       logger: log.logger,
       baseEnv: { PATH: process.env['PATH'] },
     })
-    runner.request(config({ a: 1, b: 2 }, 'v1'))
+    runner.request(servedConfig({ a: 1, b: 2 }, 'v1'))
     await runner.idle()
-    runner.request(config({ a: 5, b: 2, c: 3 }, 'v2'))
+    runner.request(servedConfig({ a: 5, b: 2, c: 3 }, 'v2'))
     await runner.idle()
     const lines = await waitFor(async () => {
       const text = await readFile(join(dir.path, 'env.txt'), 'utf8').catch(() => '')

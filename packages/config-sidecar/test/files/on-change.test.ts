@@ -4,10 +4,12 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { sleep, tempDir, waitFor } from '../../../../test-support/helpers.js'
+import { tempDir } from '../../../../test-support/files.js'
+import { recordingLogger } from '../../../../test-support/logs.js'
+import { servedConfig } from '../../../../test-support/served-config.js'
+import { sleep, waitFor } from '../../../../test-support/wait.js'
 import { createOnChangeRunner } from '../../src/files/on-change.js'
 import type { OnChangeRunner } from '../../src/files/on-change.js'
-import { config, recordingLogger } from './support.js'
 
 let dir: { path: string; remove: () => Promise<void> }
 let runner: OnChangeRunner | undefined
@@ -27,7 +29,7 @@ async function isGone(pid: number): Promise<boolean> {
   return stat === undefined || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')
 }
 
-const v = (version: string) => config({ version }, version)
+const v = (version: string) => servedConfig({ version }, version)
 const lines = async (file: string): Promise<string[]> =>
   (await readFile(join(dir.path, file), 'utf8').catch(() => '')).split('\n').filter(Boolean)
 

@@ -4,12 +4,13 @@
 import { readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { tempDir, waitFor } from '../../../../test-support/helpers.js'
-import { startSidecar } from '../helpers/sidecar.js'
-import type { TestSidecar } from '../helpers/sidecar.js'
+import { tempDir } from '../../../../test-support/files.js'
+import { startInProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
+import type { InProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
+import { waitFor } from '../../../../test-support/wait.js'
 
 let dir: { path: string; remove: () => Promise<void> }
-let sidecar: TestSidecar | undefined
+let sidecar: InProcessSidecar | undefined
 
 beforeEach(async () => {
   dir = await tempDir('config-sidecar-files-')
@@ -36,7 +37,7 @@ function settings(): Record<string, string> {
 describe('a sidecar with CONFIG_WRITE_FILE and CONFIG_ON_CHANGE', () => {
   it('writes the files for every change, runs the command once per change, and reports both', async () => {
     await writeFile(at('source.json'), JSON.stringify({ greeting: 'one' }))
-    sidecar = await startSidecar(settings())
+    sidecar = await startInProcessSidecar(settings())
     await sidecar.firstRefresh
     await waitFor(async () => ((await lines('hook.log')).length === 1 ? true : undefined))
     expect(await readFile(at('app.properties'), 'utf8')).toBe('greeting=one\n')
@@ -75,7 +76,7 @@ describe('a sidecar with CONFIG_WRITE_FILE and CONFIG_ON_CHANGE', () => {
 
   it('counts a failing command in /status and /metrics and keeps serving', async () => {
     await writeFile(at('source.json'), JSON.stringify({ greeting: 'one' }))
-    sidecar = await startSidecar({ ...settings(), CONFIG_ON_CHANGE: 'exit 4' })
+    sidecar = await startInProcessSidecar({ ...settings(), CONFIG_ON_CHANGE: 'exit 4' })
     await sidecar.firstRefresh
     await waitFor(async () => {
       const status = (await (await sidecar!.get('/status')).json()) as {
@@ -91,7 +92,7 @@ describe('a sidecar with CONFIG_WRITE_FILE and CONFIG_ON_CHANGE', () => {
 
   it('at a restart during an outage, writes the snapshot to the files before it listens', async () => {
     await writeFile(at('source.json'), JSON.stringify({ greeting: 'kept' }))
-    sidecar = await startSidecar(settings())
+    sidecar = await startInProcessSidecar(settings())
     await sidecar.firstRefresh
     await waitFor(async () => ((await lines('hook.log')).length === 1 ? true : undefined))
     await sidecar.stop()
@@ -101,7 +102,7 @@ describe('a sidecar with CONFIG_WRITE_FILE and CONFIG_ON_CHANGE', () => {
     await writeFile(at('source.json'), '{"greeting": ')
     await rm(at('app.properties'))
     await rm(at('app.env'))
-    sidecar = await startSidecar(settings())
+    sidecar = await startInProcessSidecar(settings())
     // start() has resolved: the listener is open, and the files are already there.
     expect(await readFile(at('app.properties'), 'utf8')).toBe('greeting=kept\n')
     expect(await readFile(at('app.env'), 'utf8')).toBe("GREETING='kept'\n")

@@ -7,11 +7,11 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { tempDir } from '../../../../test-support/helpers.js'
+import { documentOf, text } from '../../../../test-support/arbitraries.js'
+import { tempDir } from '../../../../test-support/files.js'
 import { envName, quoteEnvValue, renderEnv } from '../../src/formats/env.js'
 import type { EnvRender } from '../../src/formats/env.js'
 import { flatEntries, isRefusal, leafText } from '../../src/formats/flat.js'
-import { documentOf, text } from './arbitraries.js'
 
 const SHELLS = ['/bin/sh', '/bin/bash'].filter(
   (shell) => spawnSync(shell, ['-c', 'true']).status === 0,

@@ -3,7 +3,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { flatEntries, flatPath, isRefusal, leafText, renderFlat } from '../../src/formats/flat.js'
-import { documentOf, served } from './arbitraries.js'
+import { documentOf, served } from '../../../../test-support/arbitraries.js'
 
 const RUNS = { numRuns: 300 }
 

@@ -4,12 +4,12 @@ import fc from 'fast-check'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { tempDir } from '../../../../test-support/helpers.js'
+import { documentOf } from '../../../../test-support/arbitraries.js'
+import { tempDir } from '../../../../test-support/files.js'
+import { javaAvailable, startJavaProperties } from '../../../../test-support/java-properties.js'
+import type { JavaProperties } from '../../../../test-support/java-properties.js'
 import { flatEntries, isRefusal, leafText } from '../../src/formats/flat.js'
 import { escapeProperty, renderProperties } from '../../src/formats/properties.js'
-import { documentOf } from './arbitraries.js'
-import { javaAvailable, startJavaProperties } from './java-properties.js'
-import type { JavaProperties } from './java-properties.js'
 
 describe('renderProperties', () => {
   it('writes one escaped key=value line per leaf, in plain ASCII', () => {

@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import { parse } from 'yaml'
 import { describe, expect, it } from 'vitest'
 import { renderYaml } from '../../src/formats/yaml.js'
-import { documentOf, served } from './arbitraries.js'
+import { documentOf, served } from '../../../../test-support/arbitraries.js'
 
 const read = (text: string, version: '1.1' | '1.2'): unknown =>
   parse(text, { version, uniqueKeys: true, maxAliasCount: -1 })

@@ -5,7 +5,9 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { tempDir } from '../../../../test-support/helpers.js'
+import { tempDir } from '../../../../test-support/files.js'
+import { startInProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
+import type { InProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
 import { generateKeySet } from '../../src/document/crypto/index.js'
 import {
   DEMO_KEY_IDS,
@@ -13,8 +15,6 @@ import {
   demoKeyIdsIn,
   jwkThumbprint,
 } from '../../src/document/demo-key.js'
-import { startSidecar } from '../helpers/sidecar.js'
-import type { TestSidecar } from '../helpers/sidecar.js'
 
 const SAMPLES = resolve(import.meta.dirname, '..', '..', '..', '..', 'samples')
 const DEMO_PRIVATE = join(SAMPLES, 'demo-only.private.jwks.json')
@@ -24,7 +24,7 @@ type Jwk = Record<string, string>
 const keysOf = async (path: string): Promise<Jwk[]> =>
   (JSON.parse(await readFile(path, 'utf8')) as { keys: Jwk[] }).keys
 
-let sidecar: TestSidecar | undefined
+let sidecar: InProcessSidecar | undefined
 let dir: { path: string; remove: () => Promise<void> } | undefined
 afterEach(async () => {
   await sidecar?.stop()
@@ -34,11 +34,11 @@ afterEach(async () => {
 })
 
 /** A sidecar on a small file source with these CONFIG_KEYS. */
-async function withKeys(keys: string | undefined): Promise<TestSidecar> {
+async function withKeys(keys: string | undefined): Promise<InProcessSidecar> {
   dir = await tempDir()
   const file = join(dir.path, 'config.json')
   await writeFile(file, JSON.stringify({ greeting: 'hello' }))
-  sidecar = await startSidecar({
+  sidecar = await startInProcessSidecar({
     CONFIG_SOURCE: `file:${file}`,
     ...(keys === undefined ? {} : { CONFIG_KEYS: keys }),
   })
@@ -52,7 +52,7 @@ const demoWarnings = (logs: readonly string[]): Line[] =>
     .map((line) => JSON.parse(line) as Line)
     .filter((line) => String(line['msg']).includes('demo key'))
 
-async function statusOf(running: TestSidecar): Promise<Line> {
+async function statusOf(running: InProcessSidecar): Promise<Line> {
   const response = await running.get('/status')
   expect(response.status).toBe(200)
   return (await response.json()) as Line

@@ -4,16 +4,16 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { tempDir } from '../../../../test-support/helpers.js'
-import { startSidecar } from '../helpers/sidecar.js'
-import type { TestSidecar } from '../helpers/sidecar.js'
+import { tempDir } from '../../../../test-support/files.js'
+import { startInProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
+import type { InProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
 
 const root = join(import.meta.dirname, '..', '..', '..', '..')
 const SAMPLE = join(root, 'samples', 'config', 'application.yaml')
 const DEMO_KEYS = join(root, 'samples', 'demo-only.private.jwks.json')
 
 let dir: { path: string; remove: () => Promise<void> }
-let sidecar: TestSidecar | undefined
+let sidecar: InProcessSidecar | undefined
 let source: string
 
 beforeEach(async () => {
@@ -30,8 +30,8 @@ afterEach(async () => {
   await dir.remove()
 })
 
-async function started(env: Record<string, string> = {}): Promise<TestSidecar> {
-  sidecar = await startSidecar({ CONFIG_SOURCE: `file:${source}`, ...env })
+async function started(env: Record<string, string> = {}): Promise<InProcessSidecar> {
+  sidecar = await startInProcessSidecar({ CONFIG_SOURCE: `file:${source}`, ...env })
   await sidecar.firstRefresh
   return sidecar
 }
@@ -103,7 +103,7 @@ describe('GET /config/?format=', () => {
   })
 
   it('combines with ?redact: decrypted values are "[redacted]" in every format', async () => {
-    sidecar = await startSidecar({
+    sidecar = await startInProcessSidecar({
       CONFIG_SOURCE: `file:${SAMPLE}`,
       CONFIG_KEYS: `file:${DEMO_KEYS}`,
     })

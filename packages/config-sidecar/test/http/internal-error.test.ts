@@ -3,11 +3,11 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, expect, it } from 'vitest'
-import { tempDir } from '../../../../test-support/helpers.js'
-import { startSidecar } from '../helpers/sidecar.js'
-import type { TestSidecar } from '../helpers/sidecar.js'
+import { tempDir } from '../../../../test-support/files.js'
+import { startInProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
+import type { InProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
 
-let sidecar: TestSidecar | undefined
+let sidecar: InProcessSidecar | undefined
 let dir: { path: string; remove: () => Promise<void> } | undefined
 afterEach(async () => {
   await sidecar?.stop()
@@ -18,7 +18,7 @@ it('answers an unforeseen failure with 500 ERR_INTERNAL and keeps the details in
   dir = await tempDir()
   const file = join(dir.path, 'config.json')
   await writeFile(file, '{"a":1}')
-  sidecar = await startSidecar({ CONFIG_SOURCE: `file:${file}` })
+  sidecar = await startInProcessSidecar({ CONFIG_SOURCE: `file:${file}` })
   await sidecar.firstRefresh
   // The refresher is our own interface: make it fail the way a bug would.
   sidecar.sidecar.refresher.refresh = () =>

@@ -5,12 +5,13 @@ import { request } from 'node:http'
 import type { ClientRequest } from 'node:http'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { tempDir, waitFor } from '../../../../test-support/helpers.js'
-import { startSidecar } from '../helpers/sidecar.js'
-import type { TestSidecar } from '../helpers/sidecar.js'
+import { tempDir } from '../../../../test-support/files.js'
+import { startInProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
+import type { InProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
+import { waitFor } from '../../../../test-support/wait.js'
 
 let dir: { path: string; remove: () => Promise<void> }
-let sidecar: TestSidecar | undefined
+let sidecar: InProcessSidecar | undefined
 
 beforeEach(async () => {
   dir = await tempDir()
@@ -51,7 +52,7 @@ function hold(
 
 describe('connection cap', () => {
   it('answers 429 past the most open connections, and serves again once they close', async () => {
-    sidecar = await startSidecar(
+    sidecar = await startInProcessSidecar(
       { CONFIG_SOURCE: `file:${join(dir.path, 'c.json')}` },
       { maxConnections: 3 },
     )
@@ -80,7 +81,7 @@ describe('connection cap', () => {
 
 describe('stop (SIGTERM)', () => {
   it('answers open long polls and ends open streams', async () => {
-    sidecar = await startSidecar({ CONFIG_SOURCE: `file:${join(dir.path, 'c.json')}` })
+    sidecar = await startInProcessSidecar({ CONFIG_SOURCE: `file:${join(dir.path, 'c.json')}` })
     await sidecar.firstRefresh
     const etag = (await sidecar.get('/config/')).headers.get('etag')!
     const poll = hold(`${sidecar.url}/config/?wait=60`, {

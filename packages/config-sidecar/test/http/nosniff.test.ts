@@ -6,21 +6,22 @@ import { connect } from 'node:net'
 import type { Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort, tempDir, waitFor } from '../../../../test-support/helpers.js'
-import { rawRequest } from '../helpers/http.js'
-import { startSidecar } from '../helpers/sidecar.js'
-import type { TestSidecar } from '../helpers/sidecar.js'
+import { tempDir } from '../../../../test-support/files.js'
+import { rawRequest } from '../../../../test-support/http.js'
+import { startInProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
+import type { InProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
+import { waitFor } from '../../../../test-support/wait.js'
 
 let dir: { path: string; remove: () => Promise<void> }
-let sidecar: TestSidecar
+let sidecar: InProcessSidecar
 
 beforeAll(async () => {
   dir = await tempDir()
   const file = join(dir.path, 'config.json')
   await writeFile(file, JSON.stringify({ app: { name: 'demo' }, flag: true }))
-  sidecar = await startSidecar(
-    { CONFIG_SOURCE: `file:${file}`, CONFIG_HEALTH_PORT: String(await freePort()) },
-    { maxConnections: 16 },
+  sidecar = await startInProcessSidecar(
+    { CONFIG_SOURCE: `file:${file}` },
+    { maxConnections: 16, healthListener: true },
   )
   await sidecar.firstRefresh
 })

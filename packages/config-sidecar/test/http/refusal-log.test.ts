@@ -1,17 +1,9 @@
 // The refusal log as a unit, on fake time: one line for the first refusal of a kind, then one line
 // a window with the count, a window without refusals ending the series, and samples cut to a safe
 // form.
-import { createLogger } from '@sample/shared'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { recordingLogger } from '../../../../test-support/logs.js'
 import { createRefusalLog, forLog } from '../../src/http/guards.js'
-
-function capture(): { lines: Record<string, unknown>[]; logger: ReturnType<typeof createLogger> } {
-  const lines: Record<string, unknown>[] = []
-  const logger = createLogger({
-    write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>),
-  })
-  return { lines, logger }
-}
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
@@ -22,7 +14,7 @@ afterEach(() => {
 
 describe('createRefusalLog', () => {
   it('logs the first refusal of a kind at once, then the count once a window', () => {
-    const { lines, logger } = capture()
+    const { lines, logger } = recordingLogger({ level: 'info' })
     const log = createRefusalLog(logger, 10_000)
     log.record('foreign-host', { host: 'evil.example' })
     expect(lines).toEqual([
@@ -62,7 +54,7 @@ describe('createRefusalLog', () => {
   })
 
   it('writes what is pending when closed, and nothing after', () => {
-    const { lines, logger } = capture()
+    const { lines, logger } = recordingLogger({ level: 'info' })
     const log = createRefusalLog(logger, 10_000)
     log.record('wrong-token')
     log.record('forwarded')
@@ -79,7 +71,7 @@ describe('createRefusalLog', () => {
   })
 
   it('keeps only safe characters of a sample, and leaves out what is absent', () => {
-    const { lines, logger } = capture()
+    const { lines, logger } = recordingLogger({ level: 'info' })
     createRefusalLog(logger).record('method-not-allowed', { method: 'PO ST\r\n', host: undefined })
     expect(lines[0]).toMatchObject({ method: 'PO?ST??' })
     expect(lines[0]).not.toHaveProperty('host')

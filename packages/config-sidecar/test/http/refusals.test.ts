@@ -7,12 +7,13 @@ import { connect } from 'node:net'
 import type { Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sleep, tempDir, waitFor } from '../../../../test-support/helpers.js'
+import { tempDir } from '../../../../test-support/files.js'
+import { rawRequest } from '../../../../test-support/http.js'
+import { startInProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
+import type { InProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
+import { sleep, waitFor } from '../../../../test-support/wait.js'
 import { createLogger } from '../../src/support/logger.js'
 import { createRefusalLog } from '../../src/http/guards.js'
-import { rawRequest } from '../helpers/http.js'
-import { startSidecar } from '../helpers/sidecar.js'
-import type { TestSidecar } from '../helpers/sidecar.js'
 
 type Line = Record<string, unknown>
 const parse = (lines: readonly string[]): Line[] => lines.map((line) => JSON.parse(line) as Line)
@@ -64,14 +65,14 @@ describe('the refusal log', () => {
 
 describe('a sidecar refusing local callers', () => {
   let dir: { path: string; remove: () => Promise<void> }
-  let sidecar: TestSidecar
+  let sidecar: InProcessSidecar
   const WRONG = 'wrong-token-marker-0123456789abcdef'
 
   beforeAll(async () => {
     dir = await tempDir()
     const file = join(dir.path, 'config.json')
     await writeFile(file, JSON.stringify({ greeting: 'hello' }))
-    sidecar = await startSidecar({ CONFIG_SOURCE: `file:${file}` }, { maxConnections: 16 })
+    sidecar = await startInProcessSidecar({ CONFIG_SOURCE: `file:${file}` }, { maxConnections: 16 })
     await sidecar.firstRefresh
   })
   afterAll(async () => {

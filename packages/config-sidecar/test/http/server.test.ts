@@ -3,14 +3,15 @@ import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import parsePrometheus from 'parse-prometheus-text-format'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { sleep, tempDir, waitFor } from '../../../../test-support/helpers.js'
-import { eventReader, rawRequest } from '../helpers/http.js'
-import { startSidecar } from '../helpers/sidecar.js'
-import type { TestSidecar } from '../helpers/sidecar.js'
+import { tempDir } from '../../../../test-support/files.js'
+import { openEventStream, rawRequest } from '../../../../test-support/http.js'
+import { startInProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
+import type { InProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
+import { sleep, waitFor } from '../../../../test-support/wait.js'
 
 let dir: { path: string; remove: () => Promise<void> }
 let file: string
-let sidecar: TestSidecar
+let sidecar: InProcessSidecar
 
 const write = (value: unknown): Promise<void> => writeFile(file, JSON.stringify(value))
 const BASE = { app: { name: 'demo', limits: [10, 20] }, flag: true }
@@ -29,7 +30,7 @@ beforeAll(async () => {
   dir = await tempDir()
   file = join(dir.path, 'config.json')
   await write(BASE)
-  sidecar = await startSidecar({ CONFIG_SOURCE: `file:${file}` })
+  sidecar = await startInProcessSidecar({ CONFIG_SOURCE: `file:${file}` })
   await sidecar.firstRefresh
 })
 afterAll(async () => {
@@ -152,9 +153,10 @@ describe('long poll', () => {
 
 describe('Server-Sent Events', () => {
   it('sends the document now and after every change, with the ETag as id', async () => {
-    const response = await sidecar.get('/config/', { headers: { accept: 'text/event-stream' } })
-    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/)
-    const events = eventReader(response)
+    const events = await openEventStream(`${sidecar.url}/config/`, {
+      headers: { authorization: `Bearer ${sidecar.token!}` },
+    })
+    expect(events.headers['content-type']).toMatch(/^text\/event-stream/)
     const first = await events.next()
     expect(first.event).toBe('config')
     expect(first.id).toBe((await sidecar.get('/config/')).headers.get('etag'))
@@ -172,10 +174,9 @@ describe('Server-Sent Events', () => {
 
   it('resumes with Last-Event-ID: no repeat of what the client has', async () => {
     const etag = (await sidecar.get('/config/')).headers.get('etag')!
-    const response = await sidecar.get('/config/', {
-      headers: { accept: 'text/event-stream', 'last-event-id': etag },
+    const events = await openEventStream(`${sidecar.url}/config/`, {
+      headers: { authorization: `Bearer ${sidecar.token!}`, 'last-event-id': etag },
     })
-    const events = eventReader(response)
     await expect(events.next(300)).rejects.toThrow('no event in time')
     await write({ resumed: true })
     // The client holds the config of its Last-Event-ID: the change is told from there.
@@ -264,12 +265,10 @@ describe('local callers', () => {
 
 describe('operations', () => {
   it('reports /status without credentials or values', async () => {
-    // Its own document, so the check does not depend on what the tests before it wrote.
-    await write({ app: { name: 'status-check-value' }, flag: true })
-    await waitFor(async () => {
-      const served = (await (await sidecar.get('/config/')).json()) as { app?: { name?: string } }
-      return served.app?.name === 'status-check-value' ? true : undefined
-    })
+    // Its own two documents, so the check (and the change it names) does not depend on what the
+    // tests before it wrote: the first without the keys, the second adding them.
+    await serve({ before: 'status' })
+    await serve({ app: { name: 'status-check-value' }, flag: true })
     const status = (await (await sidecar.get('/status')).json()) as Record<string, unknown>
     expect(status).toMatchObject({
       source: `file:${file}`,
@@ -341,7 +340,7 @@ describe('operations', () => {
     const own = await tempDir()
     const ownFile = join(own.path, 'config.json')
     await writeFile(ownFile, '{"n":1}')
-    const failing = await startSidecar({ CONFIG_SOURCE: `file:${ownFile}` })
+    const failing = await startInProcessSidecar({ CONFIG_SOURCE: `file:${ownFile}` })
     try {
       await failing.firstRefresh
       await rm(ownFile)
@@ -363,14 +362,14 @@ describe('operations', () => {
 })
 
 describe('before the first config', () => {
-  let empty: TestSidecar | undefined
+  let empty: InProcessSidecar | undefined
   afterEach(async () => {
     await empty?.stop()
     empty = undefined
   })
 
   it('answers config routes 503 with Retry-After and /readyz 503, /livez 200', async () => {
-    empty = await startSidecar({ CONFIG_SOURCE: `file:${join(dir.path, 'missing.json')}` })
+    empty = await startInProcessSidecar({ CONFIG_SOURCE: `file:${join(dir.path, 'missing.json')}` })
     await empty.firstRefresh
     const config = await empty.get('/config/')
     expect(config.status).toBe(503)

@@ -3,23 +3,25 @@
 // `POST /refresh` with the keys, `lastChange` in /status and the `config changed` log line, each
 // naming paths only. Secrets are real JWEs made with a key made here.
 import { writeFile } from 'node:fs/promises'
-import { request } from 'node:http'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { tempDir, waitFor } from '../../../../test-support/helpers.js'
-import { joseEncrypt, octKey, privateSet, randomSecret } from '../document/crypto/support.js'
-import { createFakeUpstream } from '../helpers/fake-upstream.js'
-import type { FakeUpstream } from '../helpers/fake-upstream.js'
-import { startSidecar } from '../helpers/sidecar.js'
+import { tempDir } from '../../../../test-support/files.js'
+import { openEventStream } from '../../../../test-support/http.js'
+import type { EventStream } from '../../../../test-support/http.js'
+import { startInProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
+import type { InProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
+import { joseEncrypt, octKey, privateSet, randomSecret } from '../../../../test-support/jose.js'
+import { startUpstream } from '../../../../test-support/upstream.js'
+import type { FakeUpstream } from '../../../../test-support/upstream.js'
+import { waitFor } from '../../../../test-support/wait.js'
 import { createServedConfig } from '../../src/state/served-config.js'
-import type { TestSidecar } from '../helpers/sidecar.js'
 
 const key = octKey('what-changed', 32)
 const secret = async (plaintext: string): Promise<string> =>
   `{jwe}${await joseEncrypt(plaintext, key, 'dir', 'A256GCM')}`
 
 let dir: { path: string; remove: () => Promise<void> }
-let sidecar: TestSidecar | undefined
+let sidecar: InProcessSidecar | undefined
 let file: string
 let upstream: FakeUpstream | undefined
 const open: (() => void)[] = []
@@ -37,9 +39,9 @@ afterEach(async () => {
   await dir.remove()
 })
 
-async function start(document: unknown): Promise<TestSidecar> {
+async function start(document: unknown): Promise<InProcessSidecar> {
   await writeFile(file, JSON.stringify(document))
-  sidecar = await startSidecar({
+  sidecar = await startInProcessSidecar({
     CONFIG_SOURCE: `file:${file}`,
     CONFIG_KEYS: privateSet(key),
     CONFIG_POLL_INTERVAL: '200ms',
@@ -57,35 +59,13 @@ async function change(document: unknown): Promise<void> {
   })
 }
 
-/** An event stream kept open; `events()` parses what arrived so far. */
-function follow(
-  path: string,
-): Promise<{ events: () => { event: string; id: string | undefined; data: string }[] }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${sidecar!.url}${path}`,
-      { headers: { authorization: `Bearer ${sidecar!.token!}`, accept: 'text/event-stream' } },
-      (res) => {
-        let text = ''
-        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
-        res.on('error', () => undefined)
-        resolve({
-          events: () =>
-            text
-              .split('\n\n')
-              .filter((block) => /^(event|data):/m.test(block))
-              .map((block) => {
-                const field = (name: string): string | undefined =>
-                  new RegExp(`^${name}: ?(.*)$`, 'm').exec(block)?.[1]
-                return { event: field('event') ?? 'message', id: field('id'), data: field('data')! }
-              }),
-        })
-      },
-    )
-    req.once('error', reject)
-    req.end()
-    open.push(() => req.destroy())
+/** An event stream kept open (closed after the test). */
+async function follow(path: string): Promise<EventStream> {
+  const stream = await openEventStream(`${sidecar!.url}${path}`, {
+    headers: { authorization: `Bearer ${sidecar!.token!}` },
   })
+  open.push(() => stream.close())
+  return stream
 }
 
 const json = async (response: Response): Promise<Record<string, unknown>> =>
@@ -225,10 +205,10 @@ describe('POST /refresh, /status and the log', () => {
   it('answer with the keys that changed, and no value', async () => {
     // An HTTP source polled once an hour: only POST /refresh takes the new document.
     let document: unknown = { a: 1, s: await secret('old') }
-    upstream = await createFakeUpstream((_req, res) =>
+    upstream = await startUpstream((_req, res) =>
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document)),
     )
-    sidecar = await startSidecar({
+    sidecar = await startInProcessSidecar({
       CONFIG_SOURCE: `${upstream.url}/config`,
       CONFIG_KEYS: privateSet(key),
       CONFIG_POLL_INTERVAL: '1h',

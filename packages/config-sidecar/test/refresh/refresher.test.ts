@@ -4,8 +4,9 @@
 // outage keeping its age.
 import { utimes, writeFile } from 'node:fs/promises'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createLogger, silentLogger } from '@sample/shared'
-import { tempDir } from '../../../../test-support/helpers.js'
+import { silentLogger } from '@sample/shared'
+import { tempDir } from '../../../../test-support/files.js'
+import { recordingLogger } from '../../../../test-support/logs.js'
 import { SidecarError } from '../../src/support/errors.js'
 import { createRefresher } from '../../src/refresh/refresher.js'
 import type { RefreshOutcome, Refresher, RefresherOptions } from '../../src/refresh/refresher.js'
@@ -274,21 +275,6 @@ function over(source: ConfigSource, options: Partial<RefresherOptions> = {}): Re
   })
 }
 
-/** A logger that keeps its JSON lines. */
-function capturingLogger(): {
-  logger: ReturnType<typeof createLogger>
-  lines: Record<string, unknown>[]
-} {
-  const lines: Record<string, unknown>[] = []
-  return {
-    lines,
-    logger: createLogger({
-      level: 'debug',
-      write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>),
-    }),
-  }
-}
-
 describe('refreshes that overlap', () => {
   it('coalesces file events during a fetch into one more refresh; a poll joins the fetch', async () => {
     const source = gatedSource()
@@ -371,7 +357,7 @@ describe('refreshes that overlap', () => {
 
 describe('what the refresh loop logs', () => {
   it('names the failure, the recovery and the config served, never a value', async () => {
-    const { logger, lines } = capturingLogger()
+    const { logger, lines } = recordingLogger()
     const { refresher } = setup([{ secretish: 'value-not-logged' }, down(), 'unchanged'], {
       logger,
     })
@@ -406,7 +392,7 @@ describe('what the refresh loop logs', () => {
         {},
         'v-snap',
       )
-      const good = capturingLogger()
+      const good = recordingLogger()
       const restored = setup([down()], { snapshots, logger: good.logger })
       await restored.refresher.restore()
       expect(
@@ -420,7 +406,7 @@ describe('what the refresh loop logs', () => {
         {},
         'v-bad',
       )
-      const bad = capturingLogger()
+      const bad = recordingLogger()
       const refused = setup([down()], { snapshots, logger: bad.logger })
       await refused.refresher.restore()
       expect(refused.store.current()).toBeUndefined()
@@ -444,7 +430,7 @@ describe('a snapshot file that is not a snapshot', () => {
     try {
       const snapshots = createSnapshotStore(dir.path, 'test:scripted')
       await writeFile(snapshots.path, 'not json at all')
-      const { logger, lines } = capturingLogger()
+      const { logger, lines } = recordingLogger()
       const { store, refresher } = setup([down()], { snapshots, logger })
       await refresher.restore()
       expect(store.current()).toBeUndefined()
@@ -460,7 +446,7 @@ describe('a snapshot file that is not a snapshot', () => {
 
 describe('the edges of a refresh', () => {
   it('answers unchanged for a first answer of "not modified", and for the same bytes again', async () => {
-    const { logger, lines } = capturingLogger()
+    const { logger, lines } = recordingLogger()
     const first = setup(['unchanged'], { logger })
     const outcome = await first.refresher.start()
     expect(outcome).toMatchObject({ outcome: 'unchanged', version: undefined, durationMs: 0 })
@@ -512,7 +498,7 @@ describe('the edges of a refresh', () => {
   })
 
   it('logs a watcher error', async () => {
-    const { logger, lines } = capturingLogger()
+    const { logger, lines } = recordingLogger()
     const source: ConfigSource = {
       ...scriptedSource([{ n: 1 }]),
       watch(_change, onError) {
@@ -536,7 +522,7 @@ describe('the edges of a refresh', () => {
     await expect(none.refresher.restore()).resolves.toBeUndefined()
     const dir = await tempDir()
     try {
-      const { logger, lines } = capturingLogger()
+      const { logger, lines } = recordingLogger()
       const empty = setup([down()], { snapshots: createSnapshotStore(dir.path, 'x'), logger })
       await empty.refresher.restore()
       expect(empty.store.current()).toBeUndefined()
@@ -552,13 +538,13 @@ describe('the edges of a refresh', () => {
       const snapshots = createSnapshotStore(dir.path, 'test:scripted')
       // A pid that does not run: its temp file is left over from a crash.
       await writeFile(`${snapshots.path}.999999.abcd1234.tmp`, 'half')
-      const { logger, lines } = capturingLogger()
+      const { logger, lines } = recordingLogger()
       const { refresher } = setup([down()], { snapshots, logger })
       await refresher.restore()
       expect(
         lines.find((line) => line['msg'] === 'removed temp files an earlier run left mid-write'),
       ).toMatchObject({ removed: 1, path: snapshots.path })
-      const quiet = capturingLogger()
+      const quiet = recordingLogger()
       await setup([down()], { snapshots, logger: quiet.logger }).refresher.restore()
       expect(quiet.lines.some((line) => String(line['msg']).startsWith('removed temp'))).toBe(false)
     } finally {
@@ -569,7 +555,7 @@ describe('the edges of a refresh', () => {
 
 describe('a snapshot that cannot be written', () => {
   it('is logged, and the new config is served all the same', async () => {
-    const { logger, lines } = capturingLogger()
+    const { logger, lines } = recordingLogger()
     const failing: SnapshotStore = {
       path: '/read-only/snapshot.json',
       read: () => Promise.resolve(undefined),
@@ -591,7 +577,7 @@ describe('a snapshot that cannot be written', () => {
 
 describe('a version unfit for a header', () => {
   it('is replaced by the hash of the fetched bytes, and the event is logged', async () => {
-    const { logger, lines } = capturingLogger()
+    const { logger, lines } = recordingLogger()
     const source: ConfigSource = {
       display: 'test:bad-version',
       kind: 'http',

@@ -12,15 +12,16 @@ import {
 } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { sleep, tempDir, waitFor } from '../../../../test-support/helpers.js'
+import { tempDir } from '../../../../test-support/files.js'
+import { startInProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
+import type { InProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
+import { sleep, waitFor } from '../../../../test-support/wait.js'
 import { prepareConfig } from '../../src/document/prepare.js'
 import { STILL_MS, createFileSource } from '../../src/sources/file-source.js'
 import { SidecarError } from '../../src/support/errors.js'
-import { startSidecar } from '../helpers/sidecar.js'
-import type { TestSidecar } from '../helpers/sidecar.js'
 
 let dir: { path: string; remove: () => Promise<void> }
-let running: TestSidecar | undefined
+let running: InProcessSidecar | undefined
 
 beforeEach(async () => {
   dir = await tempDir()
@@ -31,7 +32,7 @@ afterEach(async () => {
   await dir.remove()
 })
 
-const configOf = async (sidecar: TestSidecar): Promise<unknown> =>
+const configOf = async (sidecar: InProcessSidecar): Promise<unknown> =>
   (await sidecar.get('/config/')).json()
 
 describe('file source', () => {
@@ -130,7 +131,7 @@ describe('a sidecar watching a file', () => {
   it('serves an edit within a second', async () => {
     const file = join(dir.path, 'app.json')
     await writeFile(file, '{"color":"blue"}')
-    running = await startSidecar({ CONFIG_SOURCE: `file:${file}` })
+    running = await startInProcessSidecar({ CONFIG_SOURCE: `file:${file}` })
     await running.firstRefresh
     expect(await configOf(running)).toEqual({ color: 'blue' })
 
@@ -146,7 +147,7 @@ describe('a sidecar watching a file', () => {
   it('keeps the good config when the file becomes invalid, marks it stale, and recovers', async () => {
     const file = join(dir.path, 'app.json')
     await writeFile(file, '{"n":1}')
-    running = await startSidecar({ CONFIG_SOURCE: `file:${file}` })
+    running = await startInProcessSidecar({ CONFIG_SOURCE: `file:${file}` })
     await running.firstRefresh
 
     await writeFile(file, '{"n":2, "half')
@@ -172,7 +173,7 @@ describe('a sidecar watching a file', () => {
     const file = join(dir.path, 'app.yaml')
     const full = `${Array.from({ length: 2000 }, (_, i) => `key${i}: value${i}`).join('\n')}\n`
     await writeFile(file, full)
-    running = await startSidecar({ CONFIG_SOURCE: `file:${file}` })
+    running = await startInProcessSidecar({ CONFIG_SOURCE: `file:${file}` })
     await running.firstRefresh
     const seen = new Set<number>()
     const stopAt = Date.now() + 1500
@@ -210,7 +211,10 @@ describe('a sidecar watching a file', () => {
     const render = (round: number): string =>
       `${Array.from({ length: KEYS }, (_, i) => `key${i}: r${round}-${i}`).join('\n')}\n`
     await writeFile(file, render(0))
-    running = await startSidecar({ CONFIG_SOURCE: `file:${file}`, CONFIG_POLL_INTERVAL: '100ms' })
+    running = await startInProcessSidecar({
+      CONFIG_SOURCE: `file:${file}`,
+      CONFIG_POLL_INTERVAL: '100ms',
+    })
     await running.firstRefresh
     const sizes: number[] = []
     running.sidecar.store.subscribe((state) => sizes.push(Object.keys(state.document).length))
@@ -241,7 +245,7 @@ describe('a sidecar watching a file', () => {
     await writeFile(join(dir.path, '..2025_1', 'app.yaml'), 'mode: one\n')
     await symlink('..2025_1', join(dir.path, '..data'))
     await symlink('..data/app.yaml', join(dir.path, 'app.yaml'))
-    running = await startSidecar({ CONFIG_SOURCE: `file:${join(dir.path, 'app.yaml')}` })
+    running = await startInProcessSidecar({ CONFIG_SOURCE: `file:${join(dir.path, 'app.yaml')}` })
     await running.firstRefresh
     expect(await configOf(running)).toEqual({ mode: 'one' })
 
@@ -258,7 +262,7 @@ describe('a sidecar watching a file', () => {
 
   it('serves a file created after the start', async () => {
     const file = join(dir.path, 'late.json')
-    running = await startSidecar({ CONFIG_SOURCE: `file:${file}` })
+    running = await startInProcessSidecar({ CONFIG_SOURCE: `file:${file}` })
     expect((await running.firstRefresh).outcome).toBe('failed')
     expect((await running.get('/config/')).status).toBe(503)
     await writeFile(file, '{"late":true}')

@@ -3,21 +3,22 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { tempDir, waitFor } from '../../../../test-support/helpers.js'
-import { createFakeUpstream, jsonWithEtag } from '../helpers/fake-upstream.js'
-import type { FakeUpstream } from '../helpers/fake-upstream.js'
-import { startSidecar } from '../helpers/sidecar.js'
-import type { TestSidecar } from '../helpers/sidecar.js'
+import { tempDir } from '../../../../test-support/files.js'
+import { startInProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
+import type { InProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
+import { jsonWithEtag, startUpstream } from '../../../../test-support/upstream.js'
+import type { FakeUpstream } from '../../../../test-support/upstream.js'
+import { waitFor } from '../../../../test-support/wait.js'
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'spring')
 const FAST = { connectMs: 500, responseMs: 400, totalMs: 800 }
 
 let upstream: FakeUpstream
-let sidecars: TestSidecar[] = []
+let sidecars: InProcessSidecar[] = []
 let cache: { path: string; remove: () => Promise<void> }
 
 beforeEach(async () => {
-  upstream = await createFakeUpstream()
+  upstream = await startUpstream()
   cache = await tempDir()
 })
 afterEach(async () => {
@@ -27,8 +28,8 @@ afterEach(async () => {
   await cache.remove()
 })
 
-async function start(env: Record<string, string> = {}): Promise<TestSidecar> {
-  const sidecar = await startSidecar(
+async function start(env: Record<string, string> = {}): Promise<InProcessSidecar> {
+  const sidecar = await startInProcessSidecar(
     {
       CONFIG_SOURCE: `${upstream.url}/orders/cloud`,
       CONFIG_POLL_INTERVAL: '200ms',
@@ -41,7 +42,7 @@ async function start(env: Record<string, string> = {}): Promise<TestSidecar> {
   return sidecar
 }
 
-const lastErrorCode = async (sidecar: TestSidecar): Promise<string | undefined> =>
+const lastErrorCode = async (sidecar: InProcessSidecar): Promise<string | undefined> =>
   ((await (await sidecar.get('/status')).json()) as { lastError: { code: string } | null })
     .lastError?.code
 
@@ -145,7 +146,7 @@ describe('Spring Cloud Config environments', () => {
         res.writeHead(401).end()
       }
     })
-    const sidecar = await startSidecar(
+    const sidecar = await startInProcessSidecar(
       {
         VCAP_APPLICATION: JSON.stringify({ application_name: 'orders' }),
         VCAP_SERVICES: JSON.stringify({

@@ -17,8 +17,8 @@ import {
 } from '../../src/state/changes.js'
 import type { KeyChanges } from '../../src/state/changes.js'
 import { createServedConfig } from '../../src/state/served-config.js'
-import { documentOf, scalar, served } from '../formats/arbitraries.js'
-import { joseEncrypt, octKey, privateSet, randomSecret } from '../document/crypto/support.js'
+import { documentOf, scalar, served } from '../../../../test-support/arbitraries.js'
+import { joseEncrypt, octKey, privateSet, randomSecret } from '../../../../test-support/jose.js'
 
 /** path → every value at it (JSON), from the one flat walk: the oracle only reads, never diffs. */
 function flatMap(document: unknown): Map<string, string> {

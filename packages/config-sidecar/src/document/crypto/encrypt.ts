@@ -21,8 +21,10 @@ export async function encryptSecret(
   options: { kid?: string | undefined; alg?: string | undefined; enc?: string | undefined } = {},
 ): Promise<string> {
   let keystore: jose.JWK.KeyStore
+  let written: { keys?: { kid?: unknown }[] }
   try {
-    keystore = await jose.JWK.asKeyStore(JSON.parse(jwkSetJson) as object)
+    written = JSON.parse(jwkSetJson) as typeof written
+    keystore = await jose.JWK.asKeyStore(written)
   } catch {
     throw new SidecarError('ERR_SECRET_NO_KEYS', 'the key file is not a JWK Set ({"keys":[…]})')
   }
@@ -34,6 +36,14 @@ export async function encryptSecret(
     )
   }
   const keyAlg = (key.toJSON() as { alg?: string }).alg
+  if (!(written.keys ?? []).some((entry) => entry.kid === key.kid)) {
+    // node-jose gave the key its thumbprint as kid, and would name that in the header; the sidecar,
+    // which finds a secret's key by kid in CONFIG_KEYS (where every key has one), would not find it.
+    throw new SidecarError(
+      'ERR_SECRET_NO_KEYS',
+      'the key has no "kid": give it the kid its private key has in CONFIG_KEYS (keygen does)',
+    )
+  }
   const alg = options.alg ?? keyAlg ?? DEFAULT_ALG[key.kty]
   const enc = options.enc ?? 'A256GCM'
   if (!isAllowedAlg(alg))
@@ -61,8 +71,8 @@ export async function encryptSecret(
       `alg ECDH-ES with enc ${enc} cannot be made here; use ECDH-ES+A256KW or another enc`,
     )
   }
-  const fields: { alg: KeyAlg; enc: ContentEnc; kid?: string } = { alg, enc }
-  if (key.kid) fields.kid = key.kid
+  // node-jose names the key's kid in the header itself.
+  const fields: { alg: KeyAlg; enc: ContentEnc } = { alg, enc }
   const compact = await jose.JWE.createEncrypt({ format: 'compact', fields }, key)
     .update(Buffer.from(plaintext, 'utf8'))
     .final()

@@ -71,7 +71,7 @@ export function contentKeyFor(key: HeldKey, header: JweHeader): Buffer {
           Buffer.from(encryptedKey, 'base64url'),
         )
       } catch {
-        cek = undefined
+        // cek stays undefined: the random key below takes its place.
       }
       return cek !== undefined && cek.length === keyBytes ? cek : randomBytes(keyBytes)
     }

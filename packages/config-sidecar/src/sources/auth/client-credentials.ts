@@ -60,7 +60,7 @@ export function createClientCredentialsProvider(options: ClientCredentialsOption
         `token endpoint ${display} answered HTTP ${response.statusCode}`,
       )
     }
-    let body: { access_token?: unknown; expires_in?: unknown; token_type?: unknown }
+    let body: { access_token?: unknown; expires_in?: unknown; token_type?: unknown } | null
     try {
       body = JSON.parse(response.body) as typeof body
     } catch {
@@ -69,7 +69,13 @@ export function createClientCredentialsProvider(options: ClientCredentialsOption
         `token endpoint ${display} answered something that is not JSON`,
       )
     }
-    if (typeof body.access_token !== 'string' || body.access_token === '') {
+    // JSON that is no object (`null`, a string, a list) has no access_token either.
+    if (
+      typeof body !== 'object' ||
+      body === null ||
+      typeof body.access_token !== 'string' ||
+      body.access_token === ''
+    ) {
       throw new SidecarError(
         'ERR_UPSTREAM_AUTH_FAILED',
         `token endpoint ${display} answered without an access_token`,

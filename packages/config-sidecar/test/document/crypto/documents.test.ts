@@ -8,11 +8,9 @@ import type { AddressInfo } from 'node:net'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { tempDir, waitFor } from '../../../../../test-support/helpers.js'
-import { createDecryptor, encryptSecret } from '../../../src/document/crypto/index.js'
-import { prepareConfig } from '../../../src/document/prepare.js'
-import { startSidecar } from '../../helpers/sidecar.js'
-import type { TestSidecar } from '../../helpers/sidecar.js'
+import { tempDir } from '../../../../../test-support/files.js'
+import { startInProcessSidecar } from '../../../../../test-support/in-process-sidecar.js'
+import type { InProcessSidecar } from '../../../../../test-support/in-process-sidecar.js'
 import {
   asymmetricKey,
   joseEncrypt,
@@ -20,13 +18,16 @@ import {
   publicSet,
   randomSecret,
   tamper,
-} from './support.js'
-import type { TestKey } from './support.js'
+} from '../../../../../test-support/jose.js'
+import type { TestKey } from '../../../../../test-support/jose.js'
+import { waitFor } from '../../../../../test-support/wait.js'
+import { createDecryptor, encryptSecret } from '../../../src/document/crypto/index.js'
+import { prepareConfig } from '../../../src/document/prepare.js'
 
 let rsa: TestKey
 let ec: TestKey
 let dir: { path: string; remove: () => Promise<void> }
-let running: TestSidecar[] = []
+let running: InProcessSidecar[] = []
 
 beforeAll(async () => {
   ;[rsa, ec] = await Promise.all([
@@ -43,8 +44,8 @@ afterEach(async () => {
   await dir.remove()
 })
 
-async function start(env: Record<string, string>): Promise<TestSidecar> {
-  const sidecar = await startSidecar({ CONFIG_CACHE_DIR: join(dir.path, 'cache'), ...env })
+async function start(env: Record<string, string>): Promise<InProcessSidecar> {
+  const sidecar = await startInProcessSidecar({ CONFIG_CACHE_DIR: join(dir.path, 'cache'), ...env })
   running.push(sidecar)
   await sidecar.firstRefresh
   return sidecar
@@ -63,7 +64,7 @@ interface Status {
   secrets: number
   lastError: { code: string; message: string } | null
 }
-const statusOf = async (sidecar: TestSidecar): Promise<Status> =>
+const statusOf = async (sidecar: InProcessSidecar): Promise<Status> =>
   (await sidecar.get('/status')).json() as Promise<Status>
 
 /** A config with secrets for both keys, in a nested object and in a list. */
@@ -273,7 +274,7 @@ describe('unchanged secrets', () => {
       b: await encryptSecret(publicSet(ec), 'B'),
     }
     await writeFile(file, JSON.stringify({ n: 1, ...secrets }))
-    const sidecar = await startSidecar({
+    const sidecar = await startInProcessSidecar({
       CONFIG_SOURCE: `file:${file}`,
       CONFIG_KEYS: privateSet(rsa, ec),
       CONFIG_CACHE_DIR: join(dir.path, 'cache'),

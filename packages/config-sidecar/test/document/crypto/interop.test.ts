@@ -15,7 +15,6 @@ import {
   ENCS,
   allKeys,
   asymmetricKey,
-  errorOf,
   headerOf,
   joseEncrypt,
   keyFor,
@@ -25,8 +24,9 @@ import {
   privateSet,
   publicSet,
   withHeader,
-} from './support.js'
-import type { KeyRing, TestKey } from './support.js'
+} from '../../../../../test-support/jose.js'
+import type { KeyRing, TestKey } from '../../../../../test-support/jose.js'
+import { errorOf } from '../../../../../test-support/sidecar-errors.js'
 
 let ring: KeyRing
 let decryptor: SecretDecryptor

@@ -7,7 +7,15 @@ import jose from 'node-jose'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createDecryptor } from '../../../src/document/crypto/index.js'
 import type { SecretDecryptor } from '../../../src/document/crypto/index.js'
-import { ALGS, ENCS, allKeys, joseEncrypt, keyFor, makeKeyRing, privateSet } from './support.js'
+import {
+  ALGS,
+  ENCS,
+  allKeys,
+  joseEncrypt,
+  keyFor,
+  makeKeyRing,
+  privateSet,
+} from '../../../../../test-support/jose.js'
 
 // The sidecar's modules see these wrappers; each counts its calls and calls Node's own function.
 vi.mock('node:crypto', async (importOriginal) => {

@@ -9,10 +9,8 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cleanEnv, freePort, run, tempDir, waitFor } from '../../../../../test-support/helpers.js'
-import type { Running } from '../../../../../test-support/helpers.js'
-import { encryptSecret } from '../../../src/document/crypto/index.js'
-import { rawRequest } from '../../helpers/http.js'
+import { tempDir } from '../../../../../test-support/files.js'
+import { rawRequest } from '../../../../../test-support/http.js'
 import {
   asymmetricKey,
   headerOf,
@@ -21,8 +19,12 @@ import {
   randomSecret,
   tamper,
   withHeader,
-} from './support.js'
-import type { TestKey } from './support.js'
+} from '../../../../../test-support/jose.js'
+import type { TestKey } from '../../../../../test-support/jose.js'
+import { cleanEnv, spawnOnFreePort } from '../../../../../test-support/processes.js'
+import type { Running } from '../../../../../test-support/processes.js'
+import { waitFor } from '../../../../../test-support/wait.js'
+import { encryptSecret } from '../../../src/document/crypto/index.js'
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../../../dist/main.js')
 const PRIVATE_FIELDS = ['d', 'p', 'q', 'dp', 'dq', 'qi'] as const
@@ -74,23 +76,25 @@ describe('the built sidecar', () => {
         '',
       ].join('\n'),
     )
-    const port = await freePort()
     const localToken = `local-${randomSecret('token')}`
-    sidecar = run(process.execPath, [MAIN], {
+    const started = await spawnOnFreePort(process.execPath, [MAIN], {
       cwd: dir.path,
-      env: cleanEnv({
-        CONFIG_SERVER_PORT: String(port),
-        CONFIG_SOURCE: `file:${file}`,
-        // Inline, so the keys are in the process environment too.
-        CONFIG_KEYS: privateSet(rsa, ec),
-        CONFIG_SIDECAR_TOKEN: localToken,
-        CONFIG_CACHE_DIR: cacheDir,
-        CONFIG_POLL_INTERVAL: '200ms',
-        CONFIG_LOG_LEVEL: 'debug',
-        CONFIG_TYPO_SETTING: 'x',
-      }),
+      ready: /config sidecar listening/,
+      env: (port) =>
+        cleanEnv({
+          CONFIG_SERVER_PORT: String(port),
+          CONFIG_SOURCE: `file:${file}`,
+          // Inline, so the keys are in the process environment too.
+          CONFIG_KEYS: privateSet(rsa, ec),
+          CONFIG_SIDECAR_TOKEN: localToken,
+          CONFIG_CACHE_DIR: cacheDir,
+          CONFIG_POLL_INTERVAL: '200ms',
+          CONFIG_LOG_LEVEL: 'debug',
+          CONFIG_TYPO_SETTING: 'x',
+        }),
     })
-    const base = `http://127.0.0.1:${port}`
+    sidecar = started.proc
+    const base = `http://127.0.0.1:${started.port}`
     const auth = { authorization: `Bearer ${localToken}` }
     const get = (path: string, headers: Record<string, string> = auth, method = 'GET') =>
       rawRequest(`${base}${path}`, { method, headers })

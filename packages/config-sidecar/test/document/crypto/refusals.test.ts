@@ -10,8 +10,6 @@ import { SidecarError } from '../../../src/support/errors.js'
 import {
   allKeys,
   asymmetricKey,
-  codeOf,
-  errorOf,
   headerOf,
   joseEncrypt,
   keyFor,
@@ -21,8 +19,9 @@ import {
   rsa15Token,
   tamper,
   withHeader,
-} from './support.js'
-import type { Alg, Enc, KeyRing, TestKey } from './support.js'
+} from '../../../../../test-support/jose.js'
+import type { Alg, Enc, KeyRing, TestKey } from '../../../../../test-support/jose.js'
+import { codeOf, errorOf } from '../../../../../test-support/sidecar-errors.js'
 
 let ring: KeyRing
 let decryptor: SecretDecryptor

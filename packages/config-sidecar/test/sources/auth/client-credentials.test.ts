@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createClientCredentialsProvider } from '../../../src/sources/auth/client-credentials.js'
 import { SidecarError } from '../../../src/support/errors.js'
-import { createFakeUpstream } from '../../helpers/fake-upstream.js'
-import type { FakeUpstream } from '../../helpers/fake-upstream.js'
+import { startUpstream } from '../../../../../test-support/upstream.js'
+import type { FakeUpstream } from '../../../../../test-support/upstream.js'
 
 let server: FakeUpstream
 beforeEach(async () => {
-  server = await createFakeUpstream()
+  server = await startUpstream()
 })
 afterEach(() => server.close())
 

@@ -1,63 +1,9 @@
-// Shared by the demo app's tests: real HTTP servers on 127.0.0.1:0 (a fake sidecar, the app in
-// process) and their clean-up. No mocks: every request crosses a real socket.
-import { createServer } from 'node:http'
-import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { afterEach } from 'vitest'
-import { createLogger } from '@sample/shared'
-import { createApp } from '../src/app.js'
-import { createPage } from '../src/page/page.js'
-import type { PageOptions } from '../src/page/page.js'
-import { createSidecarClient } from '../src/sidecar-client.js'
-import { createSidecarState } from '../src/sidecar-state.js'
-
-export type Handler = (req: IncomingMessage, res: ServerResponse) => void
-
-const closers: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
-
-/** Runs `close` after the current test. */
-export function onCleanup(close: () => Promise<void> | void): void {
-  closers.push(async () => {
-    await close()
-  })
-}
-
-export async function listen(
-  handler: Handler,
-  port = 0,
-): Promise<{ server: Server; port: number }> {
-  const server = createServer(handler)
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
-  onCleanup(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  )
-  return { server, port: (server.address() as AddressInfo).port }
-}
-
-export type TokenRef = { kind: 'file'; path: string } | { kind: 'inline'; value: string }
-
-/** The demo app in process (with its page), talking to a sidecar on `sidecarPort`. */
-export async function startApp(
-  sidecarPort: number,
-  options: { token?: TokenRef; page?: PageOptions } = {},
-): Promise<{ url: string; port: number; logs: string[] }> {
-  const logs: string[] = []
-  const logger = createLogger({ write: (line) => logs.push(line) })
-  const sidecar = createSidecarClient(`http://127.0.0.1:${sidecarPort}`, options.token)
-  const state = createSidecarState(sidecar, logger)
-  const page = createPage({ sidecar, state, logger, ...options.page })
-  onCleanup(() => page.close())
-  const app = createApp({ sidecar, sidecarPort, state, logger, page })
-  const { port } = await listen(app)
-  return { url: `http://127.0.0.1:${port}`, port, logs }
-}
+// The demo app's fake sidecar: a node:http server on 127.0.0.1:0 that speaks the sidecar's contract
+// (SPEC.md) for the routes the app uses, with answers each test sets as it goes, every request
+// recorded, event streams it can push to, and `down`/`up` for a sidecar that is not there yet.
+// Closed after the test (./servers.ts).
+import type { ServerResponse } from 'node:http'
+import { closeServer, listen } from './servers.js'
 
 /** The sidecar's answers, as the fake sidecar below serves them; tests change them as they go. */
 export interface FakeState {
@@ -79,7 +25,7 @@ export interface FakeState {
  * `/config/` (full), `/config/?redact`, `/config/<a>/<b>`, SSE on `/config/?redact`, `/status`,
  * `/readyz`. Every request is recorded (method, URL, Authorization).
  */
-export async function fakeSidecar(initial: Partial<FakeState> = {}, onPort = 0) {
+export async function fakeSidecar(initial: Partial<FakeState> = {}) {
   const state: FakeState = {
     full: { greeting: 'hello', database: { user: 'orders', password: 'fixture-db-pw' } },
     redacted: { greeting: 'hello', database: { user: 'orders', password: '[redacted]' } },
@@ -96,7 +42,7 @@ export async function fakeSidecar(initial: Partial<FakeState> = {}, onPort = 0) 
   const eventOf = (): string =>
     `id: ${etagOf('redacted')}\nevent: config\ndata: ${JSON.stringify(state.redacted)}\n\n`
 
-  const { port } = await listen((req, res) => {
+  const { server, port } = await listen((req, res) => {
     const url = req.url ?? '/'
     seen.push({ url, authorization: req.headers.authorization, accept: req.headers.accept })
     const [path = '/', query = ''] = url.split('?')
@@ -170,13 +116,22 @@ export async function fakeSidecar(initial: Partial<FakeState> = {}, onPort = 0) 
       return
     }
     json(404, { error: { code: 'ERR_NOT_FOUND', message: 'no such route' } })
-  }, onPort)
+  })
 
   return {
     port,
     state,
     seen,
     streams,
+    /** Refuses connections (closes the listener and every open stream) until `up()`. */
+    async down(): Promise<void> {
+      streams.clear()
+      await closeServer(server)
+    },
+    /** Listens again, on the same port. */
+    async up(): Promise<void> {
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+    },
     /** Sends the current redacted view to every open stream, as the sidecar does after a change. */
     push(): void {
       for (const stream of streams) stream.write(eventOf())
@@ -193,9 +148,4 @@ export async function fakeSidecar(initial: Partial<FakeState> = {}, onPort = 0) 
       for (const stream of streams) stream.write(`event: changes\ndata: ${data}\n\n${eventOf()}`)
     },
   }
-}
-
-/** Log lines as objects. */
-export function parsed(logs: readonly string[]): Record<string, unknown>[] {
-  return logs.map((line) => JSON.parse(line) as Record<string, unknown>)
 }

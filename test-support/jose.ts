@@ -1,11 +1,11 @@
-// Keys and tokens for the secrets tests. Every key is generated when the tests run (nothing private
-// is committed) and tokens are made with `jose` (panva), an independent JOSE library, so the tests
-// prove interoperability rather than node-jose talking to itself.
+// JOSE for tests: keys and compact JWEs for the secrets tests. Every key is generated when the tests
+// run (nothing private is committed) and tokens are made with `jose` (panva), an independent JOSE
+// library, so the tests prove interoperability rather than node-jose talking to itself; plus a
+// hand-made RSA1_5 token, header and byte surgery on tokens, and random secrets.
 import { constants, createCipheriv, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto'
 import type { JsonWebKey } from 'node:crypto'
 import { CompactEncrypt, exportJWK, generateKeyPair } from 'jose'
 import type { JWK } from 'jose'
-import { SidecarError } from '../../../src/support/errors.js'
 
 export const ALGS = [
   'RSA-OAEP-256',
@@ -173,25 +173,4 @@ export function omit<T extends object>(value: T, ...fields: string[]): T {
 /** A random printable secret that cannot appear anywhere by chance. */
 export function randomSecret(label: string): string {
   return `${label}-${randomBytes(18).toString('base64url')}`
-}
-
-/** The SidecarError code of a rejected promise, or a description of what happened instead. */
-export async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise
-    return 'resolved'
-  } catch (error) {
-    return error instanceof SidecarError ? error.code : `not a SidecarError: ${String(error)}`
-  }
-}
-
-/** The SidecarError a promise rejects with (fails the test when it resolves). */
-export async function errorOf(promise: Promise<unknown>): Promise<SidecarError> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof SidecarError) return error
-    throw new Error(`expected a SidecarError, got ${String(error)}`)
-  }
-  throw new Error('expected a rejection, but the promise resolved')
 }

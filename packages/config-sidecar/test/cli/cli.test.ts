@@ -1,55 +1,26 @@
-// The CLI as users run it: the built `config-sidecar keygen` and `config-sidecar encrypt` in child
-// processes (build first: `npx tsc -b`). Keys are written with the right modes, the private key
+// The CLI as users run it: the built sidecar's `keygen` and `encrypt` verbs in child processes
+// (build first: `npx tsc -b`). Keys are written with the right modes, the private key
 // never reaches stdout, and what `encrypt` prints is a secret the sidecar decrypts.
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { readFile, stat, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { compactDecrypt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { tempDir } from '../../../../../test-support/helpers.js'
-import { createDecryptor } from '../../../src/document/crypto/index.js'
-import { startSidecar } from '../../helpers/sidecar.js'
-import { headerOf, omit, randomSecret } from './support.js'
+import { tempDir } from '../../../../test-support/files.js'
+import { createDecryptor } from '../../src/document/crypto/index.js'
+import { headerOf, omit, randomSecret } from '../../../../test-support/jose.js'
+import { startInProcessSidecar } from '../../../../test-support/in-process-sidecar.js'
+import { cli, requireBuild } from './support.js'
+import type { CliResult, Jwks } from './support.js'
 
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../../../dist/main.js')
 const PRIVATE_FIELDS = ['d', 'p', 'q', 'dp', 'dq', 'qi'] as const
-
-interface CliResult {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs the built CLI with `input` on stdin (stdin is closed at once without it). */
-function cli(args: string[], options: { input?: string; cwd?: string } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
-      cwd: options.cwd,
-      env: { PATH: process.env['PATH'] },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end(options.input ?? '')
-  })
-}
-
-interface Jwks {
-  keys: Record<string, string>[]
-}
 
 let dir: { path: string; remove: () => Promise<void> }
 const made: Record<'rsa' | 'ec', { privatePath: string; publicPath: string; result: CliResult }> =
   {} as never
 
 beforeAll(async () => {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build first (npx tsc -b)`)
+  requireBuild()
   dir = await tempDir()
   // Both key types at once: RSA 3072 generation is the slow part.
   await Promise.all(
@@ -157,19 +128,21 @@ describe('config-sidecar encrypt', () => {
     },
   )
 
-  it('encrypts a value from stdin, dropping one trailing newline only', async () => {
+  it('encrypts a value piped to stdin, dropping one trailing newline only, and says nothing else', async () => {
     const value = randomSecret('stdin')
     const cases: [input: string, expected: string][] = [
       [`${value}\n`, value],
       [value, value],
       [`line one\nline two\n\n`, 'line one\nline two\n'],
-      ['', ''],
+      [`\n${value}`, `\n${value}`],
     ]
     const results = await Promise.all(
       cases.map(([input]) => cli(['encrypt', '--key', made.ec.publicPath], { input })),
     )
     for (const [index, result] of results.entries()) {
       expect(result.code).toBe(0)
+      // Piped, not a terminal: no prompt, nothing on stderr.
+      expect(result.stderr).toBe('')
       expect(result.stdout.startsWith('{jwe}')).toBe(true)
       expect(await decrypt('ec', result.stdout.trim())).toBe(cases[index]![1])
     }
@@ -288,7 +261,7 @@ describe('config-sidecar encrypt', () => {
     await writeFile(keys, JSON.stringify({ keys: [...rsaSet.keys, ...ecSet.keys] }), {
       mode: 0o600,
     })
-    const sidecar = await startSidecar({
+    const sidecar = await startInProcessSidecar({
       CONFIG_SOURCE: `file:${file}`,
       CONFIG_KEYS: `file:${keys}`,
       CONFIG_CACHE_DIR: join(dir.path, 'cache'),
