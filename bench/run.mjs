@@ -2,8 +2,9 @@
 // rounds, medians), and prints markdown with the ratios and the machine. Everything it measures
 // it starts itself, on 127.0.0.1, and every load is bounded in time.
 //   node bench/run.mjs [--smoke] [--rounds N] [--seconds S] [--only name,name]
+// Sections: throughput, app, memory, start, decrypt, propagation, fleet, changes, container.
 import { cpus, freemem, tmpdir, totalmem } from 'node:os'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -30,6 +31,18 @@ const wanted = (name) => only === undefined || only.includes(name)
 const TOKEN = 'bench-token-0123456789abcdef'
 const AUTH = { authorization: `Bearer ${TOKEN}` }
 const out = (text = '') => process.stdout.write(`${text}\n`)
+/** Target for the app's GET /config at 50 connections (issue 16). */
+const APP_P99_TARGET_MS = 50
+
+/** CPU time (user + system) a process has used, in ms, from /proc/<pid>/stat (100 ticks a second). */
+function cpuMsOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return Number.NaN
+  }
+}
 
 /** A config of about 4 KB with two secrets, like a small service's. */
 async function writeConfig(dir) {
@@ -101,14 +114,16 @@ async function compare(targets, { connections, headers = {} }) {
   const results = new Map(targets.map((target) => [target.name, []]))
   for (let round = 0; round < rounds; round += 1) {
     const order = round % 2 === 0 ? targets : [...targets].reverse()
-    for (const target of order)
-      results.get(target.name).push(
-        await runLoad(target.url, {
-          connections,
-          seconds,
-          headers: { ...headers, ...target.headers },
-        }),
-      )
+    for (const target of order) {
+      const cpuBefore = target.pid === undefined ? Number.NaN : cpuMsOf(target.pid)
+      const run = await runLoad(target.url, {
+        connections,
+        seconds,
+        headers: { ...headers, ...target.headers },
+      })
+      const cpuMs = target.pid === undefined ? Number.NaN : cpuMsOf(target.pid) - cpuBefore
+      results.get(target.name).push({ ...run, cpuUs: (cpuMs * 1000) / run.requests })
+    }
   }
   return Object.fromEntries(
     [...results].map(([name, runs]) => [
@@ -117,6 +132,8 @@ async function compare(targets, { connections, headers = {} }) {
         rps: median(runs.map((run) => run.rps)),
         p50: median(runs.map((run) => run.p50)),
         p99: median(runs.map((run) => run.p99)),
+        cpuUs: median(runs.map((run) => run.cpuUs)),
+        non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
         errors: runs.reduce((sum, run) => sum + run.errors, 0),
       },
     ]),
@@ -222,25 +239,59 @@ async function main() {
     }
 
     if (wanted('app')) {
-      out('## 2. Demo app `GET /config` (through the sidecar) against the sidecar directly')
+      out(
+        '## 2. Demo app `GET /config` (through the sidecar) against a bare express + got proxy and the sidecar directly',
+      )
       out()
-      const app = track(await startApp({ cwd: dir, sidecarPort: sidecar.port, token: TOKEN }))
-      const appPort = app.port
+      // The app and the bare proxy run with the manifest's NODE_OPTIONS (as pushed), on this node.
+      const { manifestApp } = await import('./memory.mjs')
+      const env = (await manifestApp()).env
+      const app = track(await startApp({ cwd: dir, sidecarPort: sidecar.port, token: TOKEN, env }))
+      const barePort = await freePort()
+      const bare = track(
+        startNode(
+          [
+            join(root, 'bench', 'lib', 'proxy-baseline.mjs'),
+            String(barePort),
+            String(sidecar.port),
+            TOKEN,
+          ],
+          { env },
+        ),
+      )
+      await waitForStatus(`http://127.0.0.1:${barePort}/config`)
       const targets = [
-        { name: 'sidecar', url: `${sidecar.url}/config/`, headers: AUTH },
-        { name: 'app', url: `http://127.0.0.1:${appPort}/config`, headers: {} },
+        { name: 'sidecar', url: `${sidecar.url}/config/`, headers: AUTH, pid: sidecar.child.pid },
+        {
+          name: 'bare',
+          url: `http://127.0.0.1:${barePort}/config`,
+          headers: {},
+          pid: bare.child.pid,
+        },
+        {
+          name: 'app',
+          url: `http://127.0.0.1:${app.port}/config`,
+          headers: {},
+          pid: app.child.pid,
+        },
       ]
       const rows = []
       for (const connections of smoke ? [50] : [1, 50]) {
         const result = await compare(targets, { connections })
+        const p99Target =
+          connections === 50
+            ? ` (${verdict(result.app.p99 <= APP_P99_TARGET_MS)} ≤ ${APP_P99_TARGET_MS})`
+            : ''
         rows.push([
           String(connections),
           fixed(result.sidecar.rps, 0),
+          fixed(result.bare.rps, 0),
           fixed(result.app.rps, 0),
-          `${fixed(result.app.rps / result.sidecar.rps)}×`,
-          fixed(result.sidecar.p99, 3),
-          fixed(result.app.p99, 3),
-          String(result.app.errors + result.sidecar.errors),
+          `**${fixed(result.app.rps / result.bare.rps)}×**`,
+          `${fixed(result.bare.cpuUs, 0)} / ${fixed(result.app.cpuUs, 0)}`,
+          `${fixed(result.sidecar.p99, 1)} / ${fixed(result.bare.p99, 1)} / **${fixed(result.app.p99, 1)}**${p99Target}`,
+          String(result.app.non2xx),
+          String(result.sidecar.errors + result.bare.errors + result.app.errors),
         ])
       }
       out(
@@ -248,21 +299,24 @@ async function main() {
           [
             'connections',
             'sidecar req/s',
+            'bare express + got req/s',
             'app req/s',
-            'app/sidecar',
-            'sidecar p99 ms',
-            'app p99 ms',
-            'errors',
+            'app / bare',
+            'CPU µs per request, bare / app',
+            'p99 ms: sidecar / bare / app',
+            'app non-2xx (503)',
+            'errors (all)',
           ],
           rows,
         ),
       )
       out()
       out(
-        'The app logs two JSON lines per request (as the article does), which is most of its cost.',
+        `The bare proxy (\`bench/lib/proxy-baseline.mjs\`) is express + got with nothing else: no log line, no deadline, no retry, got's defaults. What the app adds: the article's two log lines per request, the 1.5 s deadline, the If-None-Match and config headers passed on, \`nosniff\`. Both run with the manifest's \`NODE_OPTIONS\` (${env.NODE_OPTIONS ?? 'none'}) on ${process.version}. CPU per request is the process's user + system time (\`/proc/<pid>/stat\`) over the requests wrk counted: it moves less than req/s on a shared machine.`,
       )
       out()
       await app.stop()
+      await bare.stop()
     }
 
     if (wanted('memory')) {
@@ -336,6 +390,11 @@ async function main() {
       const { runChangesBench } = await import('./changes.mjs')
       await runChangesBench({ quick: smoke, print: out })
       out()
+    }
+
+    if (wanted('container')) {
+      const { runMemoryBench } = await import('./memory.mjs')
+      await runMemoryBench({ smoke, seconds, print: out })
     }
   } finally {
     for (const proc of started.reverse()) await proc.stop()

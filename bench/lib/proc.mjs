@@ -9,10 +9,26 @@ const push = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', '
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Starts `node <args>`; output is kept (last 64 KB) for error reports. */
-export function startNode(args, { cwd, env } = {}) {
+/** Resident set size now, its peak (VmHWM), and now its anonymous and file-backed parts, in kB. */
+export function memoryOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const field = (name) =>
+    Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN)
+  return {
+    rssKb: field('VmRSS'),
+    peakKb: field('VmHWM'),
+    anonKb: field('RssAnon'),
+    fileKb: field('RssFile'),
+  }
+}
+
+/**
+ * Starts `node <args>` (this process's node, or `node`: another binary); output is kept (last
+ * 64 KB) for error reports.
+ */
+export function startNode(args, { cwd, env, node = process.execPath } = {}) {
   const startedAt = performance.now()
-  const child = spawn(process.execPath, args, {
+  const child = spawn(node, args, {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -28,12 +44,9 @@ export function startNode(args, { cwd, env } = {}) {
     child,
     startedAt,
     output: () => output,
-    /** Resident set size now, and its peak (VmHWM), in kB. */
+    /** Resident set size now, and its peak (VmHWM), in kB (see memoryOf). */
     memory() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
-      const field = (name) =>
-        Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN)
-      return { rssKb: field('VmRSS'), peakKb: field('VmHWM') }
+      return memoryOf(child.pid)
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
@@ -74,11 +87,12 @@ export async function freePort() {
 }
 
 /** Starts the push directory's demo app in front of a sidecar and waits until it answers. */
-export async function startApp({ cwd, sidecarPort, token }) {
+export async function startApp({ cwd, sidecarPort, token, env = {} }) {
   const port = await freePort()
   const app = startNode([join(push, 'app', 'main.mjs')], {
     cwd,
     env: {
+      ...env,
       PORT: String(port),
       CONFIG_SERVER_PORT: String(sidecarPort),
       CONFIG_SIDECAR_TOKEN: token,

@@ -6,13 +6,18 @@ import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { createLogger, isSettingsError, reportSettingsProblems } from '@sample/shared'
 import { createApp } from './app.js'
+import { createLogOutput } from './log-output.js'
 import { createPage } from './page/page.js'
 import { loadAppSettings } from './settings.js'
 import { createSidecarClient } from './sidecar-client.js'
 import { createSidecarState } from './sidecar-state.js'
 import { readSecretAtStart } from './use-a-secret.js'
 
-const logger = createLogger()
+// Log lines leave in one write per turn of the event loop, and what waits for the log reader is
+// bounded (./log-output.ts).
+const logOutput = createLogOutput(process.stdout)
+process.once('exit', () => logOutput.flush())
+const logger = createLogger({ write: (line) => logOutput.write(line) })
 let settings
 try {
   settings = loadAppSettings(process.env, { tmpDir: tmpdir() })
