@@ -3,7 +3,8 @@
 // keys (about 100k objects, 230k leaves) and a few large string values full of characters that every
 // format escapes. Each view must answer 200 and the process must stay up: before the fix it died with
 // "JavaScript heap out of memory" at the first `?format=` view (a 4 MiB document was held as ten
-// renderings of itself, and escaping built its strings one character at a time).
+// renderings of itself, and escaping built its strings one character at a time), and a change of a
+// document of many keys needed two dictionary-mode copies of it beside the one served.
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -75,7 +76,8 @@ describe('a document at the size limit, under the manifest heap cap', () => {
     it(`serves every view of ${shape} and stays up`, { timeout: 120_000 }, async () => {
       const name = shape.replaceAll(' ', '-')
       const file = join(dir.path, `${name}.json`)
-      await writeFile(file, make())
+      const text = make()
+      await writeFile(file, text)
       const sidecar = await spawnSidecar(join(dir.path), {
         CONFIG_SOURCE: `file:${file}`,
         CONFIG_CACHE_DIR: join(dir.path, `${name}-cache`),
@@ -96,7 +98,18 @@ describe('a document at the size limit, under the manifest heap cap', () => {
         answers[view] = answer.status as number
         sidecar.expectAlive()
       }
-      // Every view a second time: those not kept are rendered again, to the same bytes.
+      // A change: the new document is prepared beside the one served, and the two are compared.
+      const before = (await sidecar.get('/config/', { timeoutMs: 20_000 })).headers['etag']
+      await writeFile(file, text.replace(/"(v0|abc)/, '"changed'))
+      await waitFor(
+        async () => {
+          const answer = await sidecar.get('/config/', { timeoutMs: 20_000 })
+          return answer.status === 200 && answer.headers['etag'] !== before ? true : undefined
+        },
+        { timeoutMs: 30_000, everyMs: 200, what: 'the changed config' },
+      )
+      sidecar.expectAlive()
+      // Every view of the new version: those not kept are rendered again.
       for (const view of VIEWS) {
         const answer = await sidecar.get(view, { timeoutMs: 20_000 }).catch(() => ({ status: 0 }))
         expect(answer.status, view).toBe(200)

@@ -59,11 +59,9 @@ export async function parseDocument(
       `${where} must hold an object at the top level (found ${kindOf(value)})`,
     )
   }
-  const document = toPlainJson(
-    value,
-    where,
-    expansionLimit(Buffer.byteLength(text)),
-  ) as ConfigRecord
+  const document = toPlainJson(value, where, expansionLimit(Buffer.byteLength(text)), {
+    inPlace: yaml === undefined,
+  }) as ConfigRecord
   if (yaml === undefined) {
     const duplicate = findDuplicateJsonKey(text)
     if (duplicate !== undefined) throw duplicateKey(where, duplicate)

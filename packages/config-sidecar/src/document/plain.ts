@@ -6,10 +6,12 @@ import { DOCUMENT_LIMITS } from '../support/limits.js'
 import { SECRET_PREFIX } from './crypto/index.js'
 import { formatPath, showKey } from './path.js'
 import { isRecord, newRecord } from './record.js'
+import type { ConfigRecord } from './record.js'
 import { SizeBudget } from './size.js'
 
 /**
- * A deep copy of `value` made of plain JSON data:
+ * A deep copy of `value` made of plain JSON data (with `inPlace`, for a JSON.parse result only, the
+ * same objects made so):
  * - objects without a prototype, lists, strings, finite numbers, booleans and null;
  * - a `!!set` (a JS Set) becomes a list of its members and a `!!omap` (a JS Map) an object, as
  *   Spring's YAML processor flattens them, unless it holds a `{jwe}` secret: a member of a set or
@@ -20,8 +22,16 @@ import { SizeBudget } from './size.js'
  * that grows past `maxBytes` (counted as a lower bound of its JSON), naming the key path where it
  * does: YAML aliases are copied here, so an alias bomb stops at the bound, not at the heap's end.
  */
-export function toPlainJson(value: unknown, where: string, maxBytes: number): unknown {
+export function toPlainJson(
+  value: unknown,
+  where: string,
+  maxBytes: number,
+  options: { inPlace?: boolean } = {},
+): unknown {
   const budget = new SizeBudget(maxBytes, where)
+  // A JSON.parse result is plain data already, fresh and held by nothing else: its objects are
+  // made prototype-free where they are rather than copied (the copy doubled a large document).
+  const inPlace = options.inPlace === true
   const path: (string | number)[] = []
   const at = (): string => showKey(formatPath(path))
 
@@ -45,7 +55,7 @@ export function toPlainJson(value: unknown, where: string, maxBytes: number): un
     }
     if (Array.isArray(value)) {
       budget.charge(2 + value.length, at)
-      const out: unknown[] = new Array<unknown>(value.length)
+      const out: unknown[] = inPlace ? value : new Array<unknown>(value.length)
       for (let i = 0; i < value.length; i += 1) {
         path.push(i)
         out[i] = plain(value[i])
@@ -55,7 +65,7 @@ export function toPlainJson(value: unknown, where: string, maxBytes: number): un
     }
     if (isRecord(value)) {
       budget.charge(2, at)
-      const out = newRecord()
+      const out = inPlace ? (Object.setPrototypeOf(value, null) as ConfigRecord) : newRecord()
       for (const key of Object.keys(value)) {
         path.push(key)
         budget.charge(key.length + 4, at)

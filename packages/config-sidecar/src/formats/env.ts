@@ -1,7 +1,7 @@
 // The `.env` format: `KEY='value'` lines, the key the flat path in upper snake case (`a.b[0].c` is
 // `A_B_0_C`), the value quoted so that `sh` (`set -a; . ./file`) and dotenv read it back exactly.
-import { isRefusal, leafText, uniqueFlatEntries } from './flat.js'
-import type { RenderRefusal, Segment } from './flat.js'
+import { duplicatePaths, forEachLeaf, isRefusal, leafText } from './flat.js'
+import type { RenderRefusal, Segment, TextSink } from './flat.js'
 
 export interface EnvRender {
   readonly text: string
@@ -38,27 +38,55 @@ export function envName(segments: readonly Segment[]): string {
  * `A_B`: neither would win silently) or a value holds a NUL character (no environment variable can).
  */
 export function renderEnv(document: unknown): EnvRender | RenderRefusal {
-  const entries = uniqueFlatEntries(document)
-  if (isRefusal(entries)) return entries
-  const names = new Map<string, string>()
+  const parts: string[] = []
+  const rendered = writeEnv(document, { push: (text) => parts.push(text) })
+  return isRefusal(rendered) ? rendered : { text: parts.join(''), shOnly: rendered.shOnly }
+}
+
+/**
+ * {@link renderEnv} written line by line to `sink`; on a refusal what was written is to be dropped.
+ * Only the variable names are kept while it runs (the path of a name is found again if it repeats).
+ */
+export function writeEnv(
+  document: unknown,
+  sink: TextSink,
+): { readonly shOnly: readonly string[] } | RenderRefusal {
+  const duplicate = duplicatePaths(document)
+  if (duplicate !== undefined) return duplicate
+  const names = new Set<string>()
   const shOnly: string[] = []
-  let text = ''
-  for (const entry of entries) {
-    const name = envName(entry.segments)
-    const first = names.get(name)
-    if (first !== undefined) {
-      return { refused: `the keys ${first} and ${entry.path} are both ${name} in .env` }
+  let refusal: RenderRefusal | undefined
+  forEachLeaf(document, (path, segments, value) => {
+    const name = envName(segments)
+    if (names.has(name)) {
+      refusal = {
+        refused: `the keys ${firstPathNamed(document, name)} and ${path} are both ${name} in .env`,
+      }
+      return false
     }
-    names.set(name, entry.path)
-    const value = leafText(entry.value)
-    if (value.includes('\0')) {
-      return { refused: `the value at ${entry.path} holds a NUL character, which .env cannot hold` }
+    names.add(name)
+    const text = leafText(value)
+    if (text.includes('\0')) {
+      refusal = { refused: `the value at ${path} holds a NUL character, which .env cannot hold` }
+      return false
     }
-    const quoted = quoteEnvValue(value)
-    if (!quoted.dotenv) shOnly.push(entry.path)
-    text += `${name}=${quoted.text}\n`
-  }
-  return { text, shOnly }
+    const quoted = quoteEnvValue(text)
+    if (!quoted.dotenv) shOnly.push(path)
+    sink.push(`${name}=${quoted.text}\n`)
+    return true
+  })
+  return refusal ?? { shOnly }
+}
+
+/** The path of the first leaf whose variable name is `name`. */
+function firstPathNamed(document: unknown, name: string): string {
+  let found = ''
+  forEachLeaf(document, (path, segments) => {
+    if (envName(segments) !== name) return true
+    found = path
+    return false
+  })
+  return found
 }
 
 /**

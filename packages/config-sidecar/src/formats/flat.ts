@@ -30,17 +30,26 @@ export function flatPath(segments: readonly Segment[]): string {
 }
 
 /**
- * Every leaf of `document` with its path, in the order `JSON.stringify` writes them. Values are
- * normalised as the served JSON has them: a number that is not finite is null, an undefined
- * property is left out and an undefined list item is null.
+ * Calls `visit` for every leaf of `document` with its path, in the order `JSON.stringify` writes
+ * them, without building a list: a renderer of a large document holds one leaf at a time. Values
+ * are normalised as the served JSON has them: a number that is not finite is null, an undefined
+ * property is left out and an undefined list item is null. `segments` is the walk's own array,
+ * valid during the call only: copy it to keep it. A visit returns `true` to go on, `false` to stop.
  */
-export function flatEntries(document: unknown): FlatEntry[] {
-  const out: FlatEntry[] = []
+export function forEachLeaf(
+  document: unknown,
+  visit: (path: string, segments: readonly Segment[], value: FlatValue) => boolean,
+): void {
   const segments: Segment[] = []
+  let stopped = false
+  const at = (path: string, value: FlatValue): void => {
+    if (!visit(path, segments, value)) stopped = true
+  }
   const walk = (value: unknown, path: string): void => {
     if (Array.isArray(value)) {
-      if (value.length === 0) out.push({ path, segments: [...segments], value: [] })
-      value.forEach((item, index) => {
+      if (value.length === 0) at(path, [])
+      value.forEach((item: unknown, index) => {
+        if (stopped) return
         segments.push(index)
         walk(item === undefined ? null : item, `${path}[${index}]`)
         segments.pop()
@@ -48,18 +57,34 @@ export function flatEntries(document: unknown): FlatEntry[] {
       return
     }
     if (isObject(value)) {
-      const keys = Object.keys(value).filter((key) => value[key] !== undefined)
-      if (keys.length === 0) out.push({ path, segments: [...segments], value: {} })
-      for (const key of keys) {
+      let empty = true
+      for (const key of Object.keys(value)) {
+        const item = value[key]
+        if (item === undefined) continue
+        empty = false
+        if (stopped) return
         segments.push(key)
-        walk(value[key], segments.length === 1 ? key : `${path}.${key}`)
+        walk(item, segments.length === 1 ? key : `${path}.${key}`)
         segments.pop()
       }
+      if (empty) at(path, {})
       return
     }
-    out.push({ path, segments: [...segments], value: leaf(value) })
+    at(path, leaf(value))
   }
   walk(document, '')
+}
+
+/**
+ * Every leaf of `document` with its path, in the order `JSON.stringify` writes them (see
+ * {@link forEachLeaf}, which walks them without keeping them).
+ */
+export function flatEntries(document: unknown): FlatEntry[] {
+  const out: FlatEntry[] = []
+  forEachLeaf(document, (path, segments, value) => {
+    out.push({ path, segments: [...segments], value })
+    return true
+  })
   return out
 }
 
@@ -68,25 +93,87 @@ export function flatEntries(document: unknown): FlatEntry[] {
  * or a bracket beside the nested keys it would spell, as in `{"a.b": 1, "a": {"b": 2}}`).
  */
 export function uniqueFlatEntries(document: unknown): FlatEntry[] | RenderRefusal {
-  const entries = flatEntries(document)
-  const seen = new Map<string, FlatEntry>()
-  for (const entry of entries) {
-    const first = seen.get(entry.path)
-    if (first !== undefined) {
-      return {
-        refused: `the keys ${describeSegments(first.segments)} and ${describeSegments(entry.segments)} are both ${entry.path} in the flat view`,
+  const duplicate = duplicatePaths(document)
+  return duplicate ?? flatEntries(document)
+}
+
+/**
+ * The refusal for the first two leaves of `document` with the same path, or undefined when every
+ * path is unique. Only a key holding `.` or `[` can spell a path another key spells (without them
+ * every `.` and `[` of a path is a separator, so a path reads back one way): a document without one
+ * is answered in a walk of its keys, keeping nothing.
+ */
+export function duplicatePaths(document: unknown): RenderRefusal | undefined {
+  if (!hasAmbiguousKey(document)) return undefined
+  const seen = new Set<string>()
+  let repeated: { path: string; segments: Segment[] } | undefined
+  forEachLeaf(document, (path, segments) => {
+    if (!seen.has(path)) {
+      seen.add(path)
+      return true
+    }
+    repeated = { path, segments: [...segments] }
+    return false
+  })
+  if (repeated === undefined) return undefined
+  seen.clear()
+  // The first leaf with that path, found again rather than kept for every path.
+  const again = repeated.path
+  let first: Segment[] = []
+  forEachLeaf(document, (path, segments) => {
+    if (path !== again) return true
+    first = [...segments]
+    return false
+  })
+  return {
+    refused: `the keys ${describeSegments(first)} and ${describeSegments(repeated.segments)} are both ${repeated.path} in the flat view`,
+  }
+}
+
+/** True when a key of `value`, at any depth, holds `.` or `[`. */
+function hasAmbiguousKey(value: unknown): boolean {
+  const stack: unknown[] = [value]
+  while (stack.length > 0) {
+    const current = stack.pop()
+    if (Array.isArray(current)) {
+      for (const item of current) if (typeof item === 'object' && item !== null) stack.push(item)
+    } else if (isObject(current)) {
+      for (const key of Object.keys(current)) {
+        const item = current[key]
+        if (item === undefined) continue
+        if (key.includes('.') || key.includes('[')) return true
+        if (typeof item === 'object' && item !== null) stack.push(item)
       }
     }
-    seen.set(entry.path, entry)
   }
-  return entries
+  return false
+}
+
+/** A sink for rendered text: a renderer pushes its pieces in order. */
+export interface TextSink {
+  push(text: string): void
 }
 
 /** The `flat` format: one JSON object of `a.b[0].c` keys, in document order. */
 export function renderFlat(document: unknown): string | RenderRefusal {
-  const entries = uniqueFlatEntries(document)
-  if (!Array.isArray(entries)) return entries
-  return `{${entries.map((entry) => `${JSON.stringify(entry.path)}:${JSON.stringify(entry.value)}`).join(',')}}`
+  const parts: string[] = []
+  const refusal = writeFlat(document, { push: (text) => parts.push(text) })
+  return refusal ?? parts.join('')
+}
+
+/** {@link renderFlat} written piece by piece to `sink`; a refusal writes nothing. */
+export function writeFlat(document: unknown, sink: TextSink): RenderRefusal | undefined {
+  const refusal = duplicatePaths(document)
+  if (refusal !== undefined) return refusal
+  let first = true
+  sink.push('{')
+  forEachLeaf(document, (path, _segments, value) => {
+    sink.push(`${first ? '' : ','}${JSON.stringify(path)}:${JSON.stringify(value)}`)
+    first = false
+    return true
+  })
+  sink.push('}')
+  return undefined
 }
 
 /**

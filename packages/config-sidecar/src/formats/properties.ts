@@ -1,7 +1,7 @@
 // The `.properties` format: one `key=value` line per leaf, the key its flat path, escaped as
 // java.util.Properties.store escapes (so Properties.load reads every key and value back exactly).
-import { isRefusal, leafText, uniqueFlatEntries } from './flat.js'
-import type { RenderRefusal } from './flat.js'
+import { duplicatePaths, forEachLeaf, leafText } from './flat.js'
+import type { RenderRefusal, TextSink } from './flat.js'
 
 /**
  * Java properties text. Everything outside printable ASCII is written as `\uXXXX` (one escape per
@@ -9,13 +9,20 @@ import type { RenderRefusal } from './flat.js'
  * the same from an InputStream (ISO-8859-1) and from a UTF-8 Reader, and so does Spring.
  */
 export function renderProperties(document: unknown): string | RenderRefusal {
-  const entries = uniqueFlatEntries(document)
-  if (isRefusal(entries)) return entries
-  let text = ''
-  for (const entry of entries) {
-    text += `${escapeProperty(entry.path, true)}=${escapeProperty(leafText(entry.value), false)}\n`
-  }
-  return text
+  const parts: string[] = []
+  const refusal = writeProperties(document, { push: (text) => parts.push(text) })
+  return refusal ?? parts.join('')
+}
+
+/** {@link renderProperties} written line by line to `sink`; a refusal writes nothing. */
+export function writeProperties(document: unknown, sink: TextSink): RenderRefusal | undefined {
+  const refusal = duplicatePaths(document)
+  if (refusal !== undefined) return refusal
+  forEachLeaf(document, (path, _segments, value) => {
+    sink.push(`${escapeProperty(path, true)}=${escapeProperty(leafText(value), false)}\n`)
+    return true
+  })
+  return undefined
 }
 
 /**
@@ -24,41 +31,33 @@ export function renderProperties(document: unknown): string | RenderRefusal {
  * key); a value only a leading one (leading white space is skipped when read).
  */
 export function escapeProperty(text: string, isKey: boolean): string {
-  let out = ''
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index)
-    const char = text[index]!
+  // Most keys and values need nothing: one test, and the text itself is the answer.
+  if (!NEEDS_ESCAPE.test(text)) return text
+  return text.replace(ESCAPED, (char, index: number) => {
     switch (char) {
       case ' ':
-        out += index === 0 || isKey ? '\\ ' : ' '
-        break
+        return index === 0 || isKey ? '\\ ' : ' '
       case '\\':
-        out += '\\\\'
-        break
+        return '\\\\'
       case '\t':
-        out += '\\t'
-        break
+        return '\\t'
       case '\n':
-        out += '\\n'
-        break
+        return '\\n'
       case '\r':
-        out += '\\r'
-        break
+        return '\\r'
       case '\f':
-        out += '\\f'
-        break
+        return '\\f'
       case '=':
       case ':':
       case '#':
       case '!':
-        out += `\\${char}`
-        break
+        return `\\${char}`
       default:
-        out +=
-          code < 0x20 || code > 0x7e
-            ? `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`
-            : char
+        return `\\u${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`
     }
-  }
-  return out
+  })
 }
+
+/** What {@link escapeProperty} may change: a space, `\`, `=`, `:`, `#`, `!`, anything not printable ASCII. */
+const NEEDS_ESCAPE = /[ \\=:#!]|[^\x20-\x7e]/
+const ESCAPED = /[ \\=:#!]|[^\x20-\x7e]/g

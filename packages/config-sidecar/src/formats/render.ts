@@ -1,10 +1,10 @@
 // One entry for every format of Config as files: the rendered text of a document, or a refusal.
 import type { Format } from '../settings/formats.js'
-import { isRefusal, renderFlat } from './flat.js'
-import type { RenderRefusal } from './flat.js'
-import { renderEnv } from './env.js'
-import { renderProperties } from './properties.js'
-import { renderYaml } from './yaml.js'
+import { isRefusal, renderFlat, writeFlat } from './flat.js'
+import type { RenderRefusal, TextSink } from './flat.js'
+import { renderEnv, writeEnv } from './env.js'
+import { renderProperties, writeProperties } from './properties.js'
+import { renderYaml, writeYaml } from './yaml.js'
 
 /** A document rendered in one format. */
 export interface Rendered {
@@ -43,6 +43,79 @@ export function renderFormat(document: unknown, format: Format): Rendered | Rend
       if (isRefusal(rendered)) return rendered
       return { text: rendered.text, contentType, notes: rendered.shOnly }
     }
+  }
+}
+
+/** A document rendered in one format, as the UTF-8 bytes served and written. */
+export interface RenderedBytes {
+  readonly body: Buffer
+  readonly contentType: string
+  readonly notes: readonly string[]
+}
+
+/**
+ * {@link renderFormat} as bytes: the same text, encoded in pieces as it is written, so a large
+ * document is never held as one more string (nor as the many small strings that would make it).
+ */
+export function renderFormatBytes(
+  document: unknown,
+  format: Format,
+): RenderedBytes | RenderRefusal {
+  const contentType = CONTENT_TYPES[format]
+  const sink = new ByteSink()
+  let notes: readonly string[] = []
+  switch (format) {
+    case 'json':
+      return { body: Buffer.from(JSON.stringify(document), 'utf8'), contentType, notes }
+    case 'flat': {
+      const refusal = writeFlat(document, sink)
+      if (refusal !== undefined) return refusal
+      break
+    }
+    case 'properties': {
+      const refusal = writeProperties(document, sink)
+      if (refusal !== undefined) return refusal
+      break
+    }
+    case 'yaml':
+      writeYaml(document, sink)
+      break
+    case 'env': {
+      const rendered = writeEnv(document, sink)
+      if (isRefusal(rendered)) return rendered
+      notes = rendered.shOnly
+      break
+    }
+  }
+  return { body: sink.bytes(), contentType, notes }
+}
+
+/** Pieces of text gathered and encoded as UTF-8 a chunk at a time. */
+class ByteSink implements TextSink {
+  static readonly CHUNK = 64 * 1024
+  private parts: string[] = []
+  private length = 0
+  private readonly chunks: Buffer[] = []
+
+  push(text: string): void {
+    this.parts.push(text)
+    this.length += text.length
+    if (this.length >= ByteSink.CHUNK) this.flush()
+  }
+
+  bytes(): Buffer {
+    this.flush()
+    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
+  }
+
+  private flush(): void {
+    if (this.parts.length === 0) return
+    // Pieces end where a renderer's line or item ends, never inside a surrogate pair.
+    this.chunks.push(
+      Buffer.from(this.parts.length === 1 ? this.parts[0]! : this.parts.join(''), 'utf8'),
+    )
+    this.parts = []
+    this.length = 0
   }
 }
 

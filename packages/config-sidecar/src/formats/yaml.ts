@@ -1,6 +1,8 @@
 // The `.yaml` format: the nested document in block style, every scalar written so that YAML 1.2 and
 // YAML 1.1 parsers (the `yaml` package, SnakeYAML in Spring, PyYAML) read back the same value.
 
+import type { TextSink } from './flat.js'
+
 /** Longest implicit key: past it (the spec's limit is 1024 characters) a key is written `? key`. */
 const MAX_IMPLICIT_KEY = 1000
 
@@ -11,11 +13,25 @@ const MAX_IMPLICIT_KEY = 1000
  * double-quoted with escapes, on one line.
  */
 export function renderYaml(document: unknown): string {
-  if (!isNonEmpty(document)) return `${inline(document)}\n`
-  const lines: string[] = []
+  const parts: string[] = []
+  writeYaml(document, { push: (text) => parts.push(text) })
+  return parts.join('')
+}
+
+/** {@link renderYaml} written line by line to `sink`. */
+export function writeYaml(document: unknown, sink: TextSink): void {
+  if (!isNonEmpty(document)) {
+    sink.push(`${inline(document)}\n`)
+    return
+  }
+  const lines: Lines = { push: (line) => sink.push(`${line}\n`) }
   if (Array.isArray(document)) sequence(document, 0, '', lines)
   else mapping(document as Record<string, unknown>, 0, '', lines)
-  return `${lines.join('\n')}\n`
+}
+
+/** Where the lines go, each without its line break. */
+interface Lines {
+  push(line: string): void
 }
 
 /** A non-empty mapping at `indent`; its first line starts with `first` (a `- ` of its parent list). */
@@ -23,7 +39,7 @@ function mapping(
   value: Record<string, unknown>,
   indent: number,
   first: string,
-  lines: string[],
+  lines: Lines,
 ): void {
   const pad = ' '.repeat(indent)
   let lead = first
@@ -42,13 +58,7 @@ function mapping(
 }
 
 /** `head` (a key and its `:`) followed by the value: inline, or as a block indented under it. */
-function valueAfter(
-  head: string,
-  item: unknown,
-  indent: number,
-  pad: string,
-  lines: string[],
-): void {
+function valueAfter(head: string, item: unknown, indent: number, pad: string, lines: Lines): void {
   const line = head.startsWith(':') ? `${pad}${head}` : head
   if (!isNonEmpty(item)) {
     lines.push(`${line} ${inline(item)}`)
@@ -61,7 +71,7 @@ function valueAfter(
 }
 
 /** A non-empty list at `indent`; its first line starts with `first`. */
-function sequence(value: readonly unknown[], indent: number, first: string, lines: string[]): void {
+function sequence(value: readonly unknown[], indent: number, first: string, lines: Lines): void {
   const pad = ' '.repeat(indent)
   value.forEach((raw, index) => {
     const item = raw === undefined ? null : raw
@@ -125,21 +135,19 @@ const ESCAPES: Record<number, string> = {
  * line break (U+0085, U+2028, U+2029) written as an escape.
  */
 function doubleQuoted(text: string): string {
-  let out = '"'
-  for (const char of text) {
-    const code = char.codePointAt(0)!
+  // One pass over the text, replacing only what needs an escape (a pair of surrogates is one
+  // character and stays as it is; a lone one is escaped).
+  return `"${text.replace(NEEDS_ESCAPE, (char) => {
+    const code = char.charCodeAt(0)
     const escape = ESCAPES[code]
-    if (escape !== undefined) out += escape
-    else if (code < 0x20 || (code >= 0x7f && code <= 0x9f))
-      out += `\\x${code.toString(16).toUpperCase().padStart(2, '0')}`
-    else if (
-      (code >= 0xd800 && code <= 0xdfff) ||
-      code === 0xfeff ||
-      code === 0xfffe ||
-      code === 0xffff
-    )
-      out += `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`
-    else out += char
-  }
-  return `${out}"`
+    if (escape !== undefined) return escape
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f))
+      return `\\x${code.toString(16).toUpperCase().padStart(2, '0')}`
+    return `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`
+  })}"`
 }
+
+/** Every character {@link doubleQuoted} escapes; matched by UTF-16 unit, so lone surrogates alone. */
+const NEEDS_ESCAPE =
+  // eslint-disable-next-line no-control-regex -- control characters are what it finds
+  /[\x00-\x1f"\\\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
