@@ -121,4 +121,36 @@ describe('a document at the size limit, under the manifest heap cap', () => {
       await sidecar.stop('SIGKILL')
     })
   }
+
+  it(
+    'keeps serving the last good YAML when a YAML file too large to parse replaces it',
+    { timeout: 120_000 },
+    async () => {
+      // A YAML file of many keys runs a 64 MB heap out while the `yaml` library parses it (1 MiB did):
+      // it is refused before parsing, by size (heap limit / 128, about 536 KiB under this cap).
+      const file = join(dir.path, 'config.yaml')
+      await writeFile(file, 'greeting: hello\n')
+      const sidecar = await spawnSidecar(join(dir.path), {
+        CONFIG_SOURCE: `file:${file}`,
+        CONFIG_CACHE_DIR: join(dir.path, 'yaml-cache'),
+        CONFIG_POLL_INTERVAL: '30s',
+        NODE_OPTIONS: '--max-old-space-size=64 --max-semi-space-size=1',
+      })
+      running.push(sidecar)
+      await waitFor(
+        async () => ((await sidecar.get('/config/')).status === 200 ? true : undefined),
+        { timeoutMs: 30_000, everyMs: 100, what: 'the first config' },
+      )
+      const lines: string[] = []
+      for (let i = 0; lines.length * 24 < 1024 * 1024; i += 1) lines.push(`key${i}: {value: v${i}}`)
+      await writeFile(file, `${lines.join('\n')}\n`)
+      const status = await sidecar.waitForError('ERR_DOCUMENT_TOO_LARGE', 30_000)
+      expect(JSON.stringify(status)).toContain('bytes of YAML')
+      sidecar.expectAlive()
+      const answer = await sidecar.get('/config/')
+      expect(answer.status).toBe(200)
+      expect(JSON.parse(answer.body)).toEqual({ greeting: 'hello' })
+      await sidecar.stop('SIGKILL')
+    },
+  )
 })

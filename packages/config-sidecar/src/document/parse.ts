@@ -1,6 +1,7 @@
 // Parsing: JSON or YAML text into one plain object, the only parsing in the sidecar. Refuses what
 // would parse to something other than what was written: duplicate keys (also keys that collide once
 // YAML makes them text), nesting or alias expansion past the limits, a `{jwe}` hidden in a set.
+import { getHeapStatistics } from 'node:v8'
 import type * as YamlModule from 'yaml'
 import type { YAMLError } from 'yaml'
 import { interopDefault } from '../support/interop.js'
@@ -31,6 +32,20 @@ export function detectFormat(
 }
 
 /**
+ * Parsing YAML builds the `yaml` library's document tree first, which takes far more memory than
+ * the data: under a 64 MB old space a 1 MiB file of many small keys ran the heap out, and a 512 KiB
+ * one peaked near 108 MB RSS. So YAML text over the heap limit / YAML_HEAP_FACTOR is refused before
+ * it is parsed (ERR_DOCUMENT_TOO_LARGE; the last good config stays): about 536 KiB under the
+ * manifest's `--max-old-space-size=64`, the 4 MiB size limit under Node's default heap.
+ */
+export const YAML_HEAP_FACTOR = 128
+
+/** The largest YAML text this process parses, for a V8 heap limit of `heapLimit` bytes. */
+export function yamlByteLimit(heapLimit = getHeapStatistics().heap_size_limit): number {
+  return Math.min(DOCUMENT_LIMITS.maxBytes, Math.floor(heapLimit / YAML_HEAP_FACTOR))
+}
+
+/**
  * Parses a JSON or YAML body into an object. Refuses (ERR_DOCUMENT_INVALID) anything that does not
  * parse, is not an object, repeats a key, nests deeper than the limit or expands too many YAML
  * aliases, and (ERR_DOCUMENT_TOO_LARGE) anything whose JSON would pass 4× the text (aliases copied).
@@ -41,6 +56,16 @@ export async function parseDocument(
   format: DocumentFormat,
   where: string,
 ): Promise<ConfigRecord> {
+  if (format === 'yaml') {
+    const bytes = Buffer.byteLength(text)
+    const limit = yamlByteLimit()
+    if (bytes > limit) {
+      throw new SidecarError(
+        'ERR_DOCUMENT_TOO_LARGE',
+        `${where} is ${bytes} bytes of YAML, over the ${limit} this process can parse (its heap limit / ${YAML_HEAP_FACTOR}); serve it as JSON or raise --max-old-space-size`,
+      )
+    }
+  }
   // The YAML parser is loaded with the first YAML document: a JSON-only sidecar never loads it.
   const yaml = format === 'yaml' ? interopDefault(await import('yaml')) : undefined
   let value: unknown
