@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto'
-import { lstat, open, rename, unlink } from 'node:fs/promises'
+import { lstat } from 'node:fs/promises'
 import { generateKeySet } from '../document/crypto/index.js'
 import type { KeyKind } from '../document/crypto/index.js'
 import { writeFileAtomic } from '../support/atomic-file.js'
@@ -34,7 +33,10 @@ export async function keygen(options: {
   if (!force && (await refuseExisting(prefix))) return 2
   const { privatePath, publicPath } = pathsOf(prefix)
   await writeFileAtomic(privatePath, `${JSON.stringify(keys.privateJwks, null, 2)}\n`)
-  await writePublic(publicPath, `${JSON.stringify(keys.publicJwks, null, 2)}\n`)
+  // The public set is safe to share: readable by others (0644 less the umask), written whole too.
+  await writeFileAtomic(publicPath, `${JSON.stringify(keys.publicJwks, null, 2)}\n`, {
+    mode: 0o644,
+  })
   process.stdout.write(
     `${JSON.stringify({ kid: keys.kid, alg: keys.alg, private: privatePath, public: publicPath })}\n` +
       `private key set (mode 0600, give it to the sidecar as CONFIG_KEYS=file:${privatePath}): ${privatePath}\n` +
@@ -67,25 +69,4 @@ async function refuseExisting(prefix: string): Promise<boolean> {
     `config-sidecar keygen: ${existing.join(' and ')} ${existing.length === 1 ? 'exists' : 'exist'}: nothing written (--force replaces both key files; or choose another --out)\n`,
   )
   return true
-}
-
-/**
- * Writes the public set as {@link writeFileAtomic} does (temp, fsync, rename), so that a replaced
- * set is never half written, but readable by others (0644 less the umask): it is safe to share.
- */
-async function writePublic(path: string, content: string): Promise<void> {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-  const handle = await open(temp, 'wx', 0o644)
-  try {
-    await handle.writeFile(content, 'utf8')
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-  try {
-    await rename(temp, path)
-  } catch (error) {
-    await unlink(temp).catch(() => undefined)
-    throw error
-  }
 }

@@ -2,11 +2,18 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 
-/** Writes a file so that readers see the old or the new content whole: temp, fsync, rename, dir fsync. */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
+/**
+ * Writes a file so that readers see the old or the new content whole: temp, fsync, rename, dir fsync.
+ * The file is made with `mode` (0600 unless asked otherwise, less the umask), never an old file's.
+ */
+export async function writeFileAtomic(
+  path: string,
+  content: string,
+  options: { mode?: number } = {},
+): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-  const handle = await open(temp, 'wx', 0o600)
+  const handle = await open(temp, 'wx', options.mode ?? 0o600)
   try {
     await handle.writeFile(content, 'utf8')
     await handle.sync()
