@@ -3,13 +3,20 @@
 // Incremental: a rerun only tests mutants whose code or tests changed since the last run.
 const pkg = process.env.MUTATE_PACKAGE ?? 'config-sidecar'
 const folder = process.env.MUTATE_FOLDER ?? ''
-const scope = folder === '' ? pkg : `${pkg}-${folder.replaceAll('/', '-').replace(/\.ts$/, '')}`
+const scope =
+  folder === ''
+    ? pkg
+    : `${pkg}-${folder
+        .replace(/\.ts$/, '')
+        .replaceAll('*', 'top')
+        .replace(/[^A-Za-z0-9-]+/g, '-')}`
 
 export default {
   testRunner: 'vitest',
   vitest: { configFile: `packages/${pkg}/vitest.config.ts` },
   plugins: ['@stryker-mutator/vitest-runner'],
-  // A folder of src/ (all its files), or one file of it.
+  // A folder of src/ (all its files), one file of it, or a pattern (`document/*.ts`: the folder's
+  // own files, not its subfolders).
   mutate: [
     folder.endsWith('.ts')
       ? `packages/${pkg}/src/${folder}`
@@ -19,7 +26,8 @@ export default {
   incremental: true,
   incrementalFile: `reports/mutation/${scope}.incremental.json`,
   coverageAnalysis: 'perTest',
-  concurrency: 2,
+  // Both cores by default; MUTATE_CONCURRENCY=1 leaves one free for other work.
+  concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 2),
   timeoutMS: 10_000,
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: { fileName: `reports/mutation/${scope}.json` },

@@ -4,11 +4,12 @@
 // only the mutants whose code or tests changed. Reports go to reports/mutation/ (not committed).
 //   npm run mutate -- config-sidecar http        the sidecar's HTTP layer (a few minutes)
 //   npm run mutate -- config-sidecar http/guards.ts   one file
+//   npm run mutate -- config-sidecar 'document/*.ts'  a folder's own files, not its subfolders
 //   npm run mutate -- config-sidecar             the whole sidecar (about an hour on 2 cores)
 //   npm run mutate -- demo-app
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { pnpmCommand, root } from './lib/pnpm.mjs'
 
 const [pkg = 'config-sidecar', folder = ''] = process.argv.slice(2)
@@ -18,7 +19,8 @@ if (!existsSync(join(root, 'packages', pkg, 'vitest.config.ts'))) {
   )
   process.exit(2)
 }
-if (folder !== '' && !existsSync(join(root, 'packages', pkg, 'src', folder))) {
+const scoped = folder.includes('*') ? dirname(folder) : folder
+if (folder !== '' && !existsSync(join(root, 'packages', pkg, 'src', scoped))) {
   process.stderr.write(`npm run mutate: packages/${pkg}/src/${folder} does not exist\n`)
   process.exit(2)
 }
