@@ -1,5 +1,7 @@
 // Files in tests: a fresh temp directory per test file or case (`tempDir`, removed in an after
-// hook), and a tree of files written in one call (`writeFiles`).
+// hook), a tree of files written in one call (`writeFiles`), and the mode a new file gets under
+// this process's umask (`modeUnderUmask`).
+import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -19,4 +21,15 @@ export async function writeFiles(root: string, files: Record<string, string>): P
     await mkdir(dirname(path), { recursive: true })
     await writeFile(path, content)
   }
+}
+
+/**
+ * The permission bits a file created with `requested` gets under this process's umask, which the
+ * children a test starts inherit (read from /proc: `process.umask()` without an argument is
+ * deprecated).
+ */
+export function modeUnderUmask(requested: number): number {
+  const umask = /^Umask:\s+([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]
+  if (umask === undefined) throw new Error('no Umask line in /proc/self/status')
+  return requested & ~Number.parseInt(umask, 8)
 }

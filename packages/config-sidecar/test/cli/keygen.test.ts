@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs'
 import { chmod, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { tempDir } from '../../../../test-support/files.js'
+import { modeUnderUmask, tempDir } from '../../../../test-support/files.js'
 import { createDecryptor } from '../../src/document/crypto/index.js'
 import { cli, requireBuild } from './support.js'
 import type { Jwks } from './support.js'
@@ -130,7 +130,7 @@ describe('config-sidecar keygen over existing key files', () => {
     const privateStat = await stat(privateOf(first.prefix))
     expect(privateStat.mode & 0o777).toBe(0o600)
     expect(privateStat.ino).not.toBe(oldInode)
-    expect((await stat(publicOf(first.prefix))).mode & 0o022).toBe(0)
+    expect((await stat(publicOf(first.prefix))).mode & 0o777).toBe(modeUnderUmask(0o644))
 
     // The new pair belongs together, and the private set is a working CONFIG_KEYS.
     const privateSet = JSON.parse(after[0].toString('utf8')) as Jwks
