@@ -50,8 +50,12 @@ function flattenValue(
   depth: number,
   where: string,
 ): void {
-  if (Array.isArray(value)) {
-    if (value.length === 0) {
+  // YAML's explicit !!set and !!omap tags make a Set and a Map: Spring's YamlProcessor flattens any
+  // collection as a list and any map as a map, and so does this.
+  const plain: unknown =
+    value instanceof Set ? [...value] : value instanceof Map ? Object.fromEntries(value) : value
+  if (Array.isArray(plain)) {
+    if (plain.length === 0) {
       result.set(key, '')
       return
     }
@@ -62,11 +66,11 @@ function flattenValue(
         `${where} nests deeper than ${MAX_DEPTH} levels`,
       )
     }
-    value.forEach((item, index) => flattenValue(result, `${key}[${index}]`, item, depth + 1, where))
-  } else if (isPlainObject(value)) {
-    flattenMap(result, value, key, depth + 1, where)
+    plain.forEach((item, index) => flattenValue(result, `${key}[${index}]`, item, depth + 1, where))
+  } else if (isPlainObject(plain)) {
+    flattenMap(result, plain, key, depth + 1, where)
   } else {
-    result.set(key, scalar(value))
+    result.set(key, scalar(plain))
   }
 }
 
@@ -76,7 +80,9 @@ function scalar(value: unknown): PropertyValue {
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value)
   if (typeof value === 'bigint') return value.toString()
   if (value instanceof Date) return value.toISOString()
-  return JSON.stringify(value) ?? '' // not produced by YAML's core schema or JSON
+  // YAML's !!binary: base64, as Jackson (Spring's JSON) writes a byte[].
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64')
+  return JSON.stringify(value) ?? '' // anything else: its JSON, or '' (a symbol, a function)
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

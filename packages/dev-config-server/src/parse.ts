@@ -84,6 +84,15 @@ function parseYaml(text: string, where: string): unknown[] {
       values.push(document.toJS({ maxAliasCount: MAX_YAML_ALIASES }))
     } catch (caught) {
       if (caught instanceof YAMLError) throw invalidYaml(caught, where)
+      // yaml resolves aliases only here, and says so with a ReferenceError: an alias with no anchor
+      // before it (in its own document) is a mistake in the file, not an alias bomb.
+      if (caught instanceof Error && caught.message.startsWith('Unresolved alias')) {
+        throw new DevConfigError(
+          500,
+          'invalid_config',
+          `${where} is not valid YAML (an alias names no anchor set before it in its document)`,
+        )
+      }
       throw new DevConfigError(
         500,
         'invalid_config',

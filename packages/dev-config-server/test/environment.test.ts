@@ -56,6 +56,15 @@ describe('flattening into Spring property form', () => {
     })
   })
 
+  it('flattens what only a direct caller can pass: a bigint, undefined, a map without a prototype', () => {
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { k: 1 })
+    expect(flat({ big: 12345678901234567890n, none: undefined, bare })).toEqual({
+      big: '12345678901234567890',
+      none: '',
+      'bare.k': 1,
+    })
+  })
+
   it('refuses absurd nesting', () => {
     let deep: Record<string, unknown> = { leaf: 1 }
     for (let i = 0; i < 100; i += 1) deep = { d: deep }

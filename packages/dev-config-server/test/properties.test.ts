@@ -112,6 +112,20 @@ describe('.properties syntax (java.util.Properties)', () => {
     expect([...parseProperties('a=1\nb=2\na=3\n', 'x.properties')[0]!.keys()]).toEqual(['a', 'b'])
   })
 
+  it('never takes a \\uXXXX-escaped character as syntax', () => {
+    expect(
+      one(['a\\u003Db = 1', 'lead = \\u0020 kept', 'list[] = x\\u002Cy,z'].join('\n')),
+    ).toEqual({ 'a=b': '1', lead: '  kept', 'list[0]': 'x,y', 'list[1]': 'z' })
+  })
+
+  it('reads # and ! after the first character as part of the key', () => {
+    expect(one('a#b=1\nc!d=2\n')).toEqual({ 'a#b': '1', 'c!d': '2' })
+  })
+
+  it('continues a line that holds only a backslash onto the next, even one starting with #', () => {
+    expect(one('a=1\n\\\n#c=2\n')).toEqual({ a: '1', '#c': '2' })
+  })
+
   it('refuses a malformed \\uXXXX escape, naming the line and never the value', () => {
     let caught: unknown
     try {
@@ -146,6 +160,14 @@ describe('what Spring Boot adds to .properties', () => {
       'nbsp\u00a0': 'trimmed as Java trims: a no-break space stays',
       kept: 'yes',
     })
+  })
+
+  it('trims a key at both ends, as Java trims: escaped spaces and control characters too', () => {
+    expect(one('\\ \\ lead\\ = 1\n\\u0001ctl\\u001F = 2\n')).toEqual({ lead: '1', ctl: '2' })
+  })
+
+  it('drops the leading whitespace of every list item, the first one too', () => {
+    expect(one('spaced[]=   a,  b\n')).toEqual({ 'spaced[0]': 'a', 'spaced[1]': 'b' })
   })
 
   it('expands name[]=a,b,c into a list, splitting at unescaped commas only', () => {
@@ -194,6 +216,8 @@ describe('what Spring Boot adds to .properties', () => {
     expect(documents('a=1\n! banner\n#---\nb=2\n')).toEqual([{ a: '1' }, { b: '2' }])
     // ... and a comment before the first property of the new document joins it to the previous one.
     expect(documents('a=1\n#---\n# about b\nb=2\n')).toEqual([{ a: '1', b: '2' }])
+    // A comment after the new document's first property leaves the two documents apart.
+    expect(documents('a=1\n#---\nb=2\n# about c\nc=3\n')).toEqual([{ a: '1' }, { b: '2', c: '3' }])
     // A continued value swallows the separator line.
     expect(documents('a=1\\\n#---\nb=2\n')).toEqual([{ a: '1#---', b: '2' }])
   })
