@@ -77,4 +77,11 @@ describe('describeChange', () => {
     )
     expect(describeChange({ added: [], removed: [], changed: [] })).toMatch(/^no key changed/)
   })
+
+  it('names all 8 paths of a list of exactly 8, with no "and 0 more"', () => {
+    const eight = Array.from({ length: 8 }, (_, index) => `k${index}`)
+    expect(describeChange({ added: [], removed: eight, changed: [] })).toBe(
+      'removed k0, k1, k2, k3, k4, k5, k6, k7',
+    )
+  })
 })

@@ -140,6 +140,11 @@ export function createRelay(deps: {
     connecting = true
     try {
       const stream = await sidecar.openStream(`${SIDECAR_PATHS.config}?redact`)
+      // The last page left (or close() ran) while the stream was being opened: let go of it.
+      if (closed || clients.size === 0) {
+        stream.destroy()
+        return
+      }
       upstream = stream
       let buffer = ''
       stream.setEncoding('utf8')
