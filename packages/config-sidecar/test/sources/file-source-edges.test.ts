@@ -1,6 +1,7 @@
 // The file source's edges, against real files: what it names itself, every refusal a user sees
 // (missing, unreadable, empty directory, over the size limit, changed or failing while read, still
 // being written), the content hash that decides "unchanged", and the still-window timing.
+import { spawn } from 'node:child_process'
 import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -237,14 +238,25 @@ describe('file source: the still window', () => {
   it('refuses a file rewritten (same size) for longer than 20 windows: still being written', async () => {
     const file = join(dir.path, 'app.json')
     await writeFile(file, '{"a":1}')
-    let writing = true
-    const writer = (async () => {
-      for (let n = 0; writing; n = (n + 1) % 10) {
-        await writeFile(file, `{"a":${n}}`)
-        await new Promise((resolve) => setTimeout(resolve, 40))
-      }
-    })()
+    // The writer is a process of its own, rewriting every 10 ms: a busy test process (a slow
+    // event loop) cannot leave the file still for a window between two writes.
+    const writer = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { writeFileSync } = require('node:fs')
+         const pause = new Int32Array(new SharedArrayBuffer(4))
+         for (let n = 0; ; n = (n + 1) % 10) {
+           writeFileSync(process.argv[1], '{"a":' + n + '}')
+           Atomics.wait(pause, 0, 0, 10)
+         }`,
+        file,
+      ],
+      { stdio: 'ignore' },
+    )
+    const exited = new Promise((resolve) => writer.once('exit', resolve))
     try {
+      await new Promise((resolve) => setTimeout(resolve, 50)) // the first rewrite is done
       const started = Date.now()
       const error = await errorOf(
         createFileSource(file).fetch(undefined, AbortSignal.timeout(20_000)),
@@ -254,8 +266,8 @@ describe('file source: the still window', () => {
       // 20 waits of a window less the file's age (under 50 ms here): it is not refused early.
       expect(Date.now() - started).toBeGreaterThanOrEqual(20 * (STILL_MS - 50))
     } finally {
-      writing = false
-      await writer
+      writer.kill('SIGKILL')
+      await exited
     }
   }, 15_000)
 })
