@@ -7,7 +7,8 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { compactDecrypt } from 'jose'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { captureOutput } from '../../../../test-support/logs.js'
 import { tempDir } from '../../../../test-support/files.js'
 import {
   asymmetricKey,
@@ -49,9 +50,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await dir.remove()
 })
-afterEach(() => {
-  vi.restoreAllMocks()
-})
 
 type Options = Omit<Parameters<typeof encrypt>[0], 'invocation' | 'stdin'> & {
   stdin?: Parameters<typeof encrypt>[0]['stdin']
@@ -67,22 +65,12 @@ const unread = (): Readable =>
 
 /** Runs encrypt with stdout and stderr captured. */
 async function run(options: Options): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += chunk.toString()
-    return true
-  })
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += chunk.toString()
-    return true
-  })
-  try {
-    const code = await encrypt({ stdin: unread(), ...options, invocation: INVOCATION })
-    return { code, stdout, stderr }
-  } finally {
-    vi.restoreAllMocks()
-  }
+  const {
+    value: code,
+    stdout,
+    stderr,
+  } = await captureOutput(() => encrypt({ stdin: unread(), ...options, invocation: INVOCATION }))
+  return { code, stdout, stderr }
 }
 
 /** A stdin holding these chunks; a terminal when `isTTY`. */

@@ -16,7 +16,8 @@ import {
   writeFile,
 } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { captureOutput } from '../../../../test-support/logs.js'
 import { modeUnderUmask, tempDir } from '../../../../test-support/files.js'
 import { omit } from '../../../../test-support/jose.js'
 import { keygen } from '../../src/cli/keygen.js'
@@ -37,7 +38,6 @@ beforeEach(async () => {
   dir = await tempDir('config-sidecar-keygen-')
 })
 afterEach(async () => {
-  vi.restoreAllMocks()
   await Promise.all(leftovers.map((path) => rm(path, { force: true })))
   leftovers = []
   await dir.remove()
@@ -60,22 +60,12 @@ const uniqueKid = (label: string): string => `ip-keygen-${label}-${randomBytes(4
 async function run(
   options: Omit<Parameters<typeof keygen>[0], 'invocation'>,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += chunk.toString()
-    return true
-  })
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += chunk.toString()
-    return true
-  })
-  try {
-    const code = await keygen({ ...options, invocation: INVOCATION })
-    return { code, stdout, stderr }
-  } finally {
-    vi.restoreAllMocks()
-  }
+  const {
+    value: code,
+    stdout,
+    stderr,
+  } = await captureOutput(() => keygen({ ...options, invocation: INVOCATION }))
+  return { code, stdout, stderr }
 }
 
 const privateOf = (prefix: string): string => `${prefix}.private.jwks.json`
