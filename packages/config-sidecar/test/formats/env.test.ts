@@ -1,10 +1,10 @@
 // The `.env` format: upper-snake-case names, values quoted so that `sh` (`set -a; . ./file`) reads
 // them back exactly (checked with the real /bin/sh, and bash when installed) and so that dotenv does
-// too where any quoting can (checked with the dotenv package when it is installed: it is not a
-// dependency of this repository, so that part is skipped unless someone adds it).
+// too where any quoting can (checked with the dotenv package, a development dependency here).
 import { spawnSync } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { parse as dotenvParse } from 'dotenv'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { documentOf, text } from '../../../../test-support/arbitraries.js'
@@ -38,17 +38,6 @@ function sourceWith(shell: string, file: string, filter = /^/): Map<string, stri
   }
   return variables
 }
-
-/** The dotenv package when it is installed (it is not a dependency here). */
-async function loadDotenv(): Promise<{ parse(text: string): Record<string, string> } | undefined> {
-  const name = 'dotenv'
-  try {
-    return (await import(name)) as { parse(text: string): Record<string, string> }
-  } catch {
-    return undefined
-  }
-}
-const dotenv = await loadDotenv()
 
 describe('envName', () => {
   it('is the flat path in upper snake case', () => {
@@ -160,24 +149,18 @@ describe('the .env file, read back', () => {
     60_000,
   )
 
-  const dotenvTitle = 'by dotenv.parse: every value it can read, exactly'
-  ;(dotenv === undefined ? it.skip : it)(
-    dotenv === undefined
-      ? `${dotenvTitle} (SKIPPED: the dotenv package is not installed; sh is the check)`
-      : dotenvTitle,
-    () => {
-      fc.assert(
-        fc.property(documents, (document) => {
-          const rendered = renderEnv(document)
-          if (isRefusal(rendered)) return
-          const parsed = dotenv!.parse(rendered.text)
-          for (const entry of flatEntries(document)) {
-            if (rendered.shOnly.includes(entry.path)) continue
-            expect(parsed[envName(entry.segments)]).toBe(leafText(entry.value))
-          }
-        }),
-        { numRuns: 300 },
-      )
-    },
-  )
+  it('by dotenv.parse: every value it can read, exactly', () => {
+    fc.assert(
+      fc.property(documents, (document) => {
+        const rendered = renderEnv(document)
+        if (isRefusal(rendered)) return
+        const parsed = dotenvParse(rendered.text)
+        for (const entry of flatEntries(document)) {
+          if (rendered.shOnly.includes(entry.path)) continue
+          expect(parsed[envName(entry.segments)]).toBe(leafText(entry.value))
+        }
+      }),
+      { numRuns: 300 },
+    )
+  })
 })
