@@ -150,7 +150,7 @@ export function createConfigFiles(options: ConfigFilesOptions): ConfigFiles {
         entry.lastError = undefined
         return { path, format, outcome: 'unchanged' }
       }
-      await writeFileAtomic(path, representation.body.toString('utf8'))
+      await writeFileAtomic(path, representation.body)
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'error'
       const reason = `cannot write ${path}: ${code}`

@@ -5,10 +5,11 @@ import { basename, dirname, join } from 'node:path'
 /**
  * Writes a file so that readers see the old or the new content whole: temp, fsync, rename, dir fsync.
  * The file is made with `mode` (0600 unless asked otherwise, less the umask), never an old file's.
+ * A string is written as UTF-8, bytes as they are.
  */
 export async function writeFileAtomic(
   path: string,
-  content: string,
+  content: string | Uint8Array,
   options: { mode?: number } = {},
 ): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })

@@ -35,6 +35,12 @@ describe('writeFileAtomic', () => {
     expect(await readdir(join(dir.path, 'nested'))).toEqual(['config.json'])
   })
 
+  it('writes bytes as they are (a cut UTF-8 sequence stays cut)', async () => {
+    const target = join(dir.path, 'bytes.txt')
+    await writeFileAtomic(target, Buffer.from([0x61, 0xe2, 0x82]))
+    expect(await readFile(target)).toEqual(Buffer.from([0x61, 0xe2, 0x82]))
+  })
+
   it('leaves no temp file when the rename fails (the name is a directory)', async () => {
     const target = join(dir.path, 'a-directory')
     await writeFileAtomic(join(target, 'inside'), 'x')
