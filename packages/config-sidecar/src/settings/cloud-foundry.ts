@@ -12,8 +12,11 @@ export interface Binding {
   readonly credentials: Readonly<Record<string, unknown>>
 }
 
-/** Finds a Spring Cloud Config server binding: label p.config-server / p-config-server, or tag "configuration". */
-export function findConfigServerBinding(read: EnvReader): Binding | undefined {
+/**
+ * Finds a Spring Cloud Config server binding: label p.config-server / p-config-server, or tag
+ * "configuration". `'broken'`: one is bound, but without what it needs (the problem is recorded).
+ */
+export function findConfigServerBinding(read: EnvReader): Binding | 'broken' | undefined {
   const raw = read.string('VCAP_SERVICES')
   if (raw === undefined) return undefined
   let services: unknown
@@ -35,14 +38,14 @@ export function findConfigServerBinding(read: EnvReader): Binding | undefined {
     const serviceName = typeof name === 'string' ? name : String(label)
     if (typeof credentials !== 'object' || credentials === null) {
       read.problem(`VCAP_SERVICES service "${serviceName}" has no credentials`)
-      return undefined
+      return 'broken'
     }
     const uri = (credentials as Record<string, unknown>)['uri']
     if (typeof uri !== 'string') {
       read.problem(
         `VCAP_SERVICES service "${serviceName}" must have credentials.uri (the config server URL)`,
       )
-      return undefined
+      return 'broken'
     }
     return { name: serviceName, uri, credentials: credentials as Record<string, unknown> }
   }

@@ -31,6 +31,9 @@ export function readSource(
   }
 
   const binding = findConfigServerBinding(read)
+  // A bound config server without credentials or a uri: its problem says so, and asking for a
+  // CONFIG_SOURCE or a binding as well would send the reader to the wrong fix.
+  if (binding === 'broken') return undefined
   if (binding !== undefined) {
     const app = read.string('CONFIG_APP_NAME') ?? applicationName(env)
     if (app === undefined) {
