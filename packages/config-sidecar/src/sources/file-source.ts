@@ -146,6 +146,7 @@ async function readStable(file: string, read: FileReader): Promise<Buffer> {
  * mtime in the future).
  */
 async function waitUntilStill(file: string): Promise<Stats> {
+  const started = Date.now()
   let current = await stat(file)
   for (let wait = 0; wait < MAX_STILL_WAITS; wait += 1) {
     const age = Date.now() - current.mtimeMs
@@ -157,7 +158,7 @@ async function waitUntilStill(file: string): Promise<Stats> {
   }
   throw new SidecarError(
     'ERR_SOURCE_UNREADABLE',
-    `file:${file} is still being written (it changed for ${(MAX_STILL_WAITS * STILL_MS) / 1000} s)`,
+    `file:${file} is still being written (it kept changing for ${((Date.now() - started) / 1000).toFixed(1)} s)`,
   )
 }
 

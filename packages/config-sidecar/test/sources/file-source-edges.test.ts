@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../../test-support/files.js'
 import { errorOf } from '../../../../test-support/sidecar-errors.js'
+import { waitFor } from '../../../../test-support/wait.js'
 import { STILL_MS, createFileSource } from '../../src/sources/file-source.js'
 import type { FetchResult } from '../../src/sources/source.js'
 import { DOCUMENT_LIMITS } from '../../src/support/limits.js'
@@ -256,15 +257,28 @@ describe('file source: the still window', () => {
     )
     const exited = new Promise((resolve) => writer.once('exit', resolve))
     try {
-      await new Promise((resolve) => setTimeout(resolve, 50)) // the first rewrite is done
+      // Under load the writer may take a while to start: go on once it is rewriting.
+      const before = (await stat(file)).mtimeMs
+      await waitFor(async () => ((await stat(file)).mtimeMs !== before ? true : undefined), {
+        timeoutMs: 10_000,
+        everyMs: 5,
+        what: 'the writer rewriting the file',
+      })
       const started = Date.now()
       const error = await errorOf(
         createFileSource(file).fetch(undefined, AbortSignal.timeout(20_000)),
       )
       expect(error.code).toBe('ERR_SOURCE_UNREADABLE')
-      expect(error.message).toBe(`file:${file} is still being written (it changed for 5 s)`)
-      // 20 waits of a window less the file's age (under 50 ms here): it is not refused early.
-      expect(Date.now() - started).toBeGreaterThanOrEqual(20 * (STILL_MS - 50))
+      const elapsed = Date.now() - started
+      // 20 waits of a window less the file's age (under 50 ms here): it is not refused early, and
+      // the message says how long it waited.
+      expect(elapsed).toBeGreaterThanOrEqual(20 * (STILL_MS - 50))
+      const said = /^file:(.+) is still being written \(it kept changing for (\d+\.\d) s\)$/.exec(
+        error.message,
+      )
+      expect(said?.[1]).toBe(file)
+      expect(Number(said?.[2]) * 1000).toBeGreaterThanOrEqual(20 * (STILL_MS - 50) - 50)
+      expect(Number(said?.[2]) * 1000).toBeLessThanOrEqual(elapsed + 50)
     } finally {
       writer.kill('SIGKILL')
       await exited
