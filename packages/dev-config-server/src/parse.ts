@@ -1,8 +1,8 @@
 // Parses the bytes of a config file (YAML, JSON or .properties) into its documents, each named and
 // flattened into Spring property form.
-import { YAMLError, parseAllDocuments } from 'yaml'
+import { Lexer, YAMLError, parseAllDocuments } from 'yaml'
 import { DevConfigError } from './errors.js'
-import { flattenDocument, isPlainObject } from './flatten.js'
+import { MAX_DEPTH, flattenDocument, isPlainObject } from './flatten.js'
 import type { PropertyValue } from './flatten.js'
 import { parseProperties } from './properties.js'
 
@@ -72,6 +72,7 @@ function parseJson(text: string, where: string): unknown {
 }
 
 function parseYaml(text: string, where: string): unknown[] {
+  checkYamlNesting(text, where)
   // prettyErrors computes line positions; the messages themselves (which quote the file) go unused.
   const options = { uniqueKeys: true, prettyErrors: true, maxAliasCount: MAX_YAML_ALIASES }
   const parsed = parseAllDocuments(text, options)
@@ -110,4 +111,29 @@ function invalidYaml(error: YAMLError, where: string): DevConfigError {
     'invalid_config',
     `${where} is not valid YAML (${error.code}${position === undefined ? '' : ` at line ${position.line}, column ${position.col}`})`,
   )
+}
+
+/**
+ * Refuses YAML nested deeper than {@link MAX_DEPTH} before it is parsed: the parser's memory and
+ * time grow with the depth (2 MB of `[` take minutes and gigabytes), and such a file would be
+ * refused after parsing anyway. The depth counted is a lower bound, from the lexer's tokens: open
+ * flow collections (`[`, `{`) plus the block indicators (`-`, `?`) on the current line; nesting by
+ * indentation costs a line per level, so the file size limit bounds it.
+ */
+function checkYamlNesting(text: string, where: string): void {
+  let flow = 0
+  let onLine = 0
+  for (const token of new Lexer().lex(text)) {
+    if (token === '[' || token === '{') flow += 1
+    else if ((token === ']' || token === '}') && flow > 0) flow -= 1
+    else if ((token === '-' || token === '?') && flow === 0) onLine += 1
+    else if (token === '\n' || token === '\r\n') onLine = 0
+    if (flow + onLine > MAX_DEPTH) {
+      throw new DevConfigError(
+        500,
+        'invalid_config',
+        `${where} nests deeper than ${MAX_DEPTH} levels`,
+      )
+    }
+  }
 }

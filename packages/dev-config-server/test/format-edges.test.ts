@@ -166,6 +166,21 @@ describe('YAML files', () => {
       invalidConfig('deep-lists.yml nests deeper than 64 levels'),
     )
   })
+
+  it('refuses YAML nested far too deep before parsing it (the parser would take minutes and gigabytes)', async () => {
+    // 2 MB of `[`, or of `- ` on one line: without the check before the parser, each takes the
+    // yaml library minutes and gigabytes (200 KB of `[` took 4.7 s and 277 MB).
+    await writeFiles(dir.path, {
+      'brackets.yml': `k: ${'['.repeat(2_000_000)}`,
+      'dashes.yml': `k:\n${'- '.repeat(1_000_000)}x\n`,
+      'braces.yml': `k: ${'{a: '.repeat(500_000)}`,
+    })
+    for (const name of ['brackets', 'dashes', 'braces']) {
+      expect(await answer(`/${name}/default`)).toEqual(
+        invalidConfig(`${name}.yml nests deeper than 64 levels`),
+      )
+    }
+  }, 20_000)
 })
 
 describe('profile gates', () => {
