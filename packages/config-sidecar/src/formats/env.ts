@@ -8,7 +8,8 @@ export interface EnvRender {
   /**
    * Paths whose value `sh` reads exactly but dotenv parsers may not: a value holding `'` together
    * with `"`, `\`, `$`, a backquote or a line break; one ending in `\`; one holding a carriage
-   * return. No quoting reads the same in both there.
+   * return. No quoting reads the same in both there. Their lines come after every other line, so
+   * that however a dotenv parser misreads them, it reads every other variable exactly.
    */
   readonly shOnly: readonly string[]
 }
@@ -55,6 +56,9 @@ export function writeEnv(
   if (duplicate !== undefined) return duplicate
   const names = new Set<string>()
   const shOnly: string[] = []
+  // The lines of the sh-only values, written last: a dotenv parser that misreads one may run on
+  // into the lines after it.
+  const shOnlyLines: string[] = []
   let refusal: RenderRefusal | undefined
   forEachLeaf(document, (path, segments, value) => {
     const name = envName(segments)
@@ -71,11 +75,17 @@ export function writeEnv(
       return false
     }
     const quoted = quoteEnvValue(text)
-    if (!quoted.dotenv) shOnly.push(path)
-    sink.push(`${name}=${quoted.text}\n`)
+    if (quoted.dotenv) {
+      sink.push(`${name}=${quoted.text}\n`)
+    } else {
+      shOnly.push(path)
+      shOnlyLines.push(`${name}=${quoted.text}\n`)
+    }
     return true
   })
-  return refusal ?? { shOnly }
+  if (refusal !== undefined) return refusal
+  for (const line of shOnlyLines) sink.push(line)
+  return { shOnly }
 }
 
 /** The path of the first leaf whose variable name is `name`. */
@@ -97,7 +107,10 @@ function firstPathNamed(document: unknown, name: string): string {
 export function quoteEnvValue(value: string): { text: string; dotenv: boolean } {
   const carriageReturn = value.includes('\r')
   if (!value.includes("'")) {
-    return { text: `'${value}'`, dotenv: !value.endsWith('\\') && !carriageReturn }
+    // A last `\` goes outside the quotes (`'…'\\`): inside, dotenv reads `\'` as a quote kept in
+    // the value and runs on into the next line.
+    if (value.endsWith('\\')) return { text: `'${value.slice(0, -1)}'\\\\`, dotenv: false }
+    return { text: `'${value}'`, dotenv: !carriageReturn }
   }
   if (!/["\\$`\n\r]/.test(value)) return { text: `"${value}"`, dotenv: true }
   return { text: `'${value.replaceAll("'", "'\\''")}'`, dotenv: false }

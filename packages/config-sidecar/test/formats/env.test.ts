@@ -100,9 +100,24 @@ describe('renderEnv', () => {
 
   it('names the values sh reads exactly but dotenv cannot (\' with " \\ $ ` or a line break)', () => {
     expect(quoteEnvValue(`it's "x"`)).toEqual({ text: `'it'\\''s "x"'`, dotenv: false })
-    expect(quoteEnvValue('a\\')).toEqual({ text: `'a\\'`, dotenv: false })
+    // A last backslash goes outside the quotes, where sh reads `\\` as one.
+    expect(quoteEnvValue('a\\')).toEqual({ text: `'a'\\\\`, dotenv: false })
+    expect(quoteEnvValue('\\')).toEqual({ text: `''\\\\`, dotenv: false })
     expect(quoteEnvValue('$HOME')).toEqual({ text: `'$HOME'`, dotenv: true })
     expect((renderEnv({ a: { b: "'$'" }, c: 'fine' }) as EnvRender).shOnly).toEqual(['a.b'])
+  })
+
+  it('writes the sh-only values last, so that dotenv misreading one reads every other exactly', () => {
+    // Inside quotes, dotenv read a last `\` as an escaped quote and ran on into the next line:
+    // `T_B` starting with `#` was then lost as a comment.
+    const rendered = renderEnv({ t: { a: 'C:\\path\\', b: '# c', c: 'it\'s "x"\nX=1' }, d: 1 })
+    expect(rendered).toEqual({
+      text: `T_B='# c'\nD='1'\nT_A='C:\\path'\\\\\nT_C='it'\\''s "x"\nX=1'\n`,
+      shOnly: ['t.a', 't.c'],
+    })
+    const parsed = dotenvParse((rendered as EnvRender).text)
+    expect(parsed['T_B']).toBe('# c')
+    expect(parsed['D']).toBe('1')
   })
 })
 
