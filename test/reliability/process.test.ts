@@ -64,8 +64,11 @@ describe.concurrent('processes', () => {
       // Each restart takes a free port of its own (./ports.ts): the snapshot is found by source.
       let sidecar: SidecarProcess = await spawnSidecar(dir.path, env)
       await waitFor(async () => ((await sidecar.get('/config/')).status === 200 ? true : undefined))
+      // The first snapshot is whole (renamed into place), not only begun: its temp file's name
+      // starts with `snapshot-` too.
+      const snapshotFile = /^snapshot-[0-9a-f]+\.json$/
       await waitFor(async () =>
-        (await readdir(cacheDir)).some((name) => name.startsWith('snapshot-')) ? true : undefined,
+        (await readdir(cacheDir)).some((name) => snapshotFile.test(name)) ? true : undefined,
       )
 
       const results: {
@@ -100,9 +103,7 @@ describe.concurrent('processes', () => {
         const leftBehind = (await tempFiles()).length
 
         // The snapshot on disk is whole: it parses, and so does the body it holds.
-        const snapshotName = (await readdir(cacheDir)).find((name) =>
-          /^snapshot-[0-9a-f]+\.json$/.test(name),
-        )!
+        const snapshotName = (await readdir(cacheDir)).find((name) => snapshotFile.test(name))!
         const snapshotPath = join(cacheDir, snapshotName)
         const snapshot = JSON.parse(await readFile(snapshotPath, 'utf8')) as {
           documents: { body: string }[]
