@@ -89,15 +89,6 @@ export function flatEntries(document: unknown): FlatEntry[] {
 }
 
 /**
- * The entries of `document`, or a refusal when two of them have the same path (a key holding a dot
- * or a bracket beside the nested keys it would spell, as in `{"a.b": 1, "a": {"b": 2}}`).
- */
-export function uniqueFlatEntries(document: unknown): FlatEntry[] | RenderRefusal {
-  const duplicate = duplicatePaths(document)
-  return duplicate ?? flatEntries(document)
-}
-
-/**
  * The refusal for the first two leaves of `document` with the same path, or undefined when every
  * path is unique. Only a key holding `.` or `[` can spell a path another key spells (without them
  * every `.` and `[` of a path is a separator, so a path reads back one way): a document without one

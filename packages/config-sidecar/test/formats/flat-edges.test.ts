@@ -1,7 +1,7 @@
 // The flat view at its edges: keys that spell one path found at any depth (inside lists and
 // objects), the refusal naming the first two such leaves, and documents that are no object.
 import { describe, expect, it } from 'vitest'
-import { flatEntries, isRefusal, renderFlat, uniqueFlatEntries } from '../../src/formats/flat.js'
+import { isRefusal, renderFlat } from '../../src/formats/flat.js'
 
 describe('refusing two keys that flatten to one path', () => {
   it('finds them inside a list', () => {
@@ -37,20 +37,6 @@ describe('refusing two keys that flatten to one path', () => {
 
   it('renders keys holding dots or brackets when no other key spells their path', () => {
     expect(renderFlat({ 'a.b': 1, list: [{ 'c[0]': 2 }] })).toBe('{"a.b":1,"list[0].c[0]":2}')
-  })
-})
-
-describe('uniqueFlatEntries', () => {
-  it('gives the entries of a document whose paths are all different', () => {
-    const document = { a: { b: [1, { c: 'x' }] }, 'd.e': true }
-    expect(uniqueFlatEntries(document)).toEqual(flatEntries(document))
-    expect(uniqueFlatEntries(document)).toHaveLength(3)
-  })
-
-  it('refuses a document where two leaves have one path', () => {
-    expect(uniqueFlatEntries({ 'a.b': 1, a: { b: 2 } })).toEqual({
-      refused: 'the keys ["a.b"] and ["a","b"] are both a.b in the flat view',
-    })
   })
 })
 
