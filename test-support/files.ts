@@ -1,8 +1,9 @@
 // Files in tests: a fresh temp directory per test file or case (`tempDir`, removed in an after
-// hook), a tree of files written in one call (`writeFiles`), and the mode a new file gets under
-// this process's umask (`modeUnderUmask`).
+// hook), a tree of files written in one call (`writeFiles`), a file replaced whole as the docs tell
+// writers to (`replaceFile`), and the mode a new file gets under this process's umask
+// (`modeUnderUmask`).
 import { readFileSync } from 'node:fs'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 
@@ -21,6 +22,17 @@ export async function writeFiles(root: string, files: Record<string, string>): P
     await mkdir(dirname(path), { recursive: true })
     await writeFile(path, content)
   }
+}
+
+/**
+ * Replaces a file whole: written beside it, then renamed over it, so that a sidecar watching it
+ * never reads it half-written (an in-place rewrite is truncated first, and a busy machine can hold
+ * the write back for longer than the sidecar's still window).
+ */
+export async function replaceFile(path: string, content: string): Promise<void> {
+  const temp = `${path}.${process.pid}.new`
+  await writeFile(temp, content)
+  await rename(temp, path)
 }
 
 /**

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { tempDir } from '../../../../../test-support/files.js'
+import { replaceFile, tempDir } from '../../../../../test-support/files.js'
 import { startInProcessSidecar } from '../../../../../test-support/in-process-sidecar.js'
 import type { InProcessSidecar } from '../../../../../test-support/in-process-sidecar.js'
 import {
@@ -126,7 +126,7 @@ describe('a document with secrets', () => {
     })
     next.greeting = 'changed'
     next.database.password = `{jwe}${tamper(next.database.password.slice(5), 4)}`
-    await writeFile(file, JSON.stringify(next))
+    await replaceFile(file, JSON.stringify(next))
     const status = await waitFor(
       async () => {
         const current = await statusOf(sidecar)
@@ -159,7 +159,7 @@ describe('a document with secrets', () => {
 
     // Fixing the secret is taken at once.
     next.database.password = await encryptSecret(publicSet(rsa), 'fixed')
-    await writeFile(file, JSON.stringify(next))
+    await replaceFile(file, JSON.stringify(next))
     await waitFor(
       async () =>
         (await json(await sidecar.get('/config/database/password'))) === 'fixed' || undefined,
@@ -178,7 +178,7 @@ describe('a document with secrets', () => {
     })
     expect(await json(await sidecar.get('/config/'))).toEqual({ a: 1, list: ['plain', 'good'] })
 
-    await writeFile(file, `a: 2\nlist:\n  - plain\n  - '{jwe}not-a-token'\n`)
+    await replaceFile(file, `a: 2\nlist:\n  - plain\n  - '{jwe}not-a-token'\n`)
     const status = await waitFor(
       async () => ((await statusOf(sidecar)).lastError === null ? undefined : statusOf(sidecar)),
       { what: 'the refused refresh' },
@@ -288,7 +288,7 @@ describe('unchanged secrets', () => {
     expect(await decryptedTotal()).toBe(2)
 
     // Only a plain value changes: the refresh (by the watcher or by hand) decrypts nothing.
-    await writeFile(file, JSON.stringify({ n: 2, ...secrets }))
+    await replaceFile(file, JSON.stringify({ n: 2, ...secrets }))
     await waitFor(async () => (await json(await sidecar.get('/config/n'))) === 2 || undefined)
     const manual = await sidecar.sidecar.refresher.refresh('manual')
     expect(manual.decrypted).toBe(0)
