@@ -114,7 +114,9 @@ type Yaml = typeof YamlModule
  */
 function parseYaml(yaml: Yaml, text: string, where: string): unknown {
   checkYamlNesting(yaml, text, where)
-  const document = yaml.parseDocument(text, { uniqueKeys: false, prettyErrors: false })
+  // prettyErrors computes the line and column of an error; its message (which quotes the text) goes
+  // unused.
+  const document = yaml.parseDocument(text, { uniqueKeys: false, prettyErrors: true })
   const [error] = document.errors
   if (error !== undefined) throw error
   const duplicate = findDuplicateKey(yaml, document, where)
@@ -247,6 +249,11 @@ function describeParseError(error: unknown): string {
   if (error instanceof SyntaxError) {
     const position = /position (\d+)/.exec(error.message)?.[1]
     return position === undefined ? '' : ` (at position ${position})`
+  }
+  // yaml resolves aliases only in toJS, and says so with a ReferenceError: an alias with no anchor
+  // before it is a mistake in the file, not an alias bomb.
+  if (error instanceof ReferenceError && error.message.startsWith('Unresolved alias')) {
+    return ' (an alias names no anchor set before it)'
   }
   if (error instanceof ReferenceError && /alias/i.test(error.message)) {
     return ` (more than ${DOCUMENT_LIMITS.maxYamlAliases} aliases: refused as an alias bomb)`
