@@ -9,7 +9,8 @@ export interface EnvRender {
    * Paths whose value `sh` reads exactly but dotenv parsers may not: a value holding `'` together
    * with `"`, `\`, `$`, a backquote or a line break; one ending in `\`; one holding a carriage
    * return. No quoting reads the same in both there. Their lines come after every other line, so
-   * that however a dotenv parser misreads them, it reads every other variable exactly.
+   * that a dotenv parser misreading one never runs on into another value. (A line inside such a
+   * value with a line break that looks like `NAME=…` is still read by dotenv as a variable.)
    */
   readonly shOnly: readonly string[]
 }
