@@ -1,23 +1,14 @@
 // Cloud Foundry discovery as loadSettings sees it: which VCAP_SERVICES entry is the config server,
 // what a broken binding is told, the credentials taken from it and the name from VCAP_APPLICATION.
 import { describe, expect, it } from 'vitest'
-import { SettingsError } from '@sample/shared'
+import {
+  SETTINGS_CONTEXT as context,
+  settingsProblems as problemsOf,
+} from '../../../../test-support/settings.js'
 import { loadSettings } from '../../src/settings/settings.js'
-
-const context = { tmpDir: '/tmp', cwd: '/srv/app', uid: 1000 }
 
 const NO_SOURCE =
   'CONFIG_SOURCE must be set to file:<path> or an http(s):// URL, or a config server must be bound (VCAP_SERVICES: p.config-server, p-config-server, or a service tagged "configuration")'
-
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadSettings(env, context)
-  } catch (error) {
-    if (error instanceof SettingsError) return error.problems
-    throw error
-  }
-  return []
-}
 
 /** VCAP_SERVICES holding these instances under the given offering label. */
 const services = (byLabel: Record<string, unknown>): string => JSON.stringify(byLabel)

@@ -3,20 +3,11 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { SettingsError } from '@sample/shared'
+import {
+  SETTINGS_CONTEXT as context,
+  settingsProblems as problemsOf,
+} from '../../../../test-support/settings.js'
 import { SETTINGS, loadSettings, nearestName } from '../../src/settings/settings.js'
-
-const context = { tmpDir: '/tmp', cwd: '/srv/app', uid: 1000 }
-
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadSettings(env, context)
-  } catch (error) {
-    if (error instanceof SettingsError) return error.problems
-    throw error
-  }
-  return []
-}
 
 describe('a bad value shown in a problem', () => {
   const notASource = (shown: string): string =>

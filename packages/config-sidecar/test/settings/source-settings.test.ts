@@ -1,23 +1,11 @@
 // The source settings as loadSettings reads them: CONFIG_SOURCE (file or URL), the sample fallback,
 // the upstream credentials and the notices for settings that do not apply.
 import { describe, expect, it } from 'vitest'
-import { SettingsError } from '@sample/shared'
+import {
+  SETTINGS_CONTEXT as context,
+  settingsProblems as problemsOf,
+} from '../../../../test-support/settings.js'
 import { loadSettings } from '../../src/settings/settings.js'
-
-const context = { tmpDir: '/tmp', cwd: '/srv/app', uid: 1000 }
-
-function problemsOf(
-  env: Record<string, string>,
-  extra: { defaultSource?: string } = {},
-): readonly string[] {
-  try {
-    loadSettings(env, { ...context, ...extra })
-  } catch (error) {
-    if (error instanceof SettingsError) return error.problems
-    throw error
-  }
-  return []
-}
 
 const CLIENT_NEEDS =
   'must be set too: OAuth2 client credentials need CONFIG_CLIENT_ID, CONFIG_CLIENT_SECRET and CONFIG_TOKEN_URL'
