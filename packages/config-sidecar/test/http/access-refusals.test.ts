@@ -7,66 +7,40 @@
 import { describe, expect, it } from 'vitest'
 import { rawRequest } from '../../../../test-support/http.js'
 import type { RawResponse } from '../../../../test-support/http.js'
-import { recordingLogger } from '../../../../test-support/logs.js'
+import {
+  UNUSED_REFRESHER,
+  listenLoopback,
+  recordingRefusals,
+} from '../../../../test-support/loopback-listener.js'
 import { servedConfig } from '../../../../test-support/served-config.js'
-import { listen, onCleanup } from '../../../../test-support/servers.js'
-import type { SidecarHttpDeps } from '../../src/http/access.js'
-import { createConfigRoute } from '../../src/http/config-route.js'
-import type { RefusalKind, RefusalLog } from '../../src/http/guards.js'
-import { createMetrics } from '../../src/http/metrics.js'
-import { createRequestListener } from '../../src/http/server.js'
-import type { Refresher } from '../../src/refresh/refresher.js'
 import { createConfigStore } from '../../src/state/store.js'
 
 const TOKEN = 'access-token-0123456789abcdef'
 
-interface Refusal {
-  readonly kind: RefusalKind
-  readonly sample: Readonly<Record<string, string | undefined>> | undefined
-}
-
 async function start(options: { tokens: boolean; refusalLog: boolean }) {
   const store = createConfigStore()
   store.accept(servedConfig({ greeting: 'hello' }, 'v1'))
-  const metrics = createMetrics(store)
-  const configRoute = createConfigRoute({ store, metrics, retryAfterSeconds: 5 })
-  onCleanup(() => configRoute.closeAll())
-  const refusals: Refusal[] = []
-  const refusalLog: RefusalLog = {
-    record: (kind, sample) => refusals.push({ kind, sample }),
-    close: () => undefined,
-  }
-  const refresher: Refresher = {
-    restore: () => Promise.resolve(),
-    start: () => Promise.reject(new Error('not started in these tests')),
-    refresh: (reason) =>
-      Promise.resolve({
-        outcome: 'unchanged',
-        reason,
-        version: 'v1',
-        error: undefined,
-        durationMs: 1,
-        decrypted: 0,
-      }),
-    nextRefreshAt: () => undefined,
-    stop: () => Promise.resolve(),
-  }
-  const deps: SidecarHttpDeps = {
+  const { log, refused } = recordingRefusals()
+  const { url } = await listenLoopback({
     store,
-    refresher,
-    metrics,
-    configRoute,
-    logger: recordingLogger().logger,
+    refresher: {
+      ...UNUSED_REFRESHER,
+      refresh: (reason) =>
+        Promise.resolve({
+          outcome: 'unchanged',
+          reason,
+          version: 'v1',
+          error: undefined,
+          durationMs: 1,
+          decrypted: 0,
+        }),
+    },
     checkToken: options.tokens ? (authorization) => authorization === `Bearer ${TOKEN}` : undefined,
-    sourceDisplay: 'file:/srv/config.json',
-    startedAt: Date.now(),
-    overConnectionLimit: () => false,
-    refusals: options.refusalLog ? refusalLog : undefined,
-  }
-  const { port } = await listen(createRequestListener(deps))
+    refusals: options.refusalLog ? log : undefined,
+  })
   const etag = store.current()!.full.etag
   return {
-    refusals,
+    refusals: refused,
     /** The routes each guard covers, as requests that pass them. */
     paths: {
       config: '/config/',
@@ -75,7 +49,7 @@ async function start(options: { tokens: boolean; refusalLog: boolean }) {
       metrics: '/metrics',
     },
     request: (path: string, method = 'GET', headers: Record<string, string> = {}) =>
-      rawRequest(`http://127.0.0.1:${port}${path}`, { method, headers }),
+      rawRequest(`${url}${path}`, { method, headers }),
   }
 }
 

@@ -6,62 +6,25 @@
 import { describe, expect, it } from 'vitest'
 import { rawRequest } from '../../../../test-support/http.js'
 import type { RawResponse } from '../../../../test-support/http.js'
-import { recordingLogger } from '../../../../test-support/logs.js'
+import { listenLoopback, requestCounts } from '../../../../test-support/loopback-listener.js'
 import { servedConfig } from '../../../../test-support/served-config.js'
-import { listen, onCleanup } from '../../../../test-support/servers.js'
-import type { SidecarHttpDeps } from '../../src/http/access.js'
-import { createConfigRoute } from '../../src/http/config-route.js'
-import { createMetrics } from '../../src/http/metrics.js'
-import { createRequestListener } from '../../src/http/server.js'
-import type { Refresher } from '../../src/refresh/refresher.js'
-import { createConfigStore } from '../../src/state/store.js'
 
 const RETRY_AFTER_SECONDS = 7
 
 async function start() {
-  const store = createConfigStore()
-  const metrics = createMetrics(store)
-  const configRoute = createConfigRoute({ store, metrics, retryAfterSeconds: RETRY_AFTER_SECONDS })
-  onCleanup(() => configRoute.closeAll())
-  const refresher: Refresher = {
-    restore: () => Promise.resolve(),
-    start: () => Promise.reject(new Error('not started in these tests')),
-    refresh: () => Promise.reject(new Error('not refreshed in these tests')),
-    nextRefreshAt: () => undefined,
-    stop: () => Promise.resolve(),
-  }
-  const deps: SidecarHttpDeps = {
-    store,
-    refresher,
-    metrics,
-    configRoute,
-    logger: recordingLogger().logger,
-    checkToken: undefined,
-    sourceDisplay: 'file:/srv/config.json',
-    startedAt: Date.now(),
-    overConnectionLimit: () => false,
-  }
-  const { port } = await listen(createRequestListener(deps))
+  const { url, deps } = await listenLoopback({ retryAfterSeconds: RETRY_AFTER_SECONDS })
   let version = 0
   return {
     /** Serves `document` as the next version. */
     serve(document: Record<string, unknown>): string {
       version += 1
       const config = servedConfig(document, `v${version}`)
-      store.accept(config)
+      deps.store.accept(config)
       return config.full.etag
     },
-    get: (path: string) => rawRequest(`http://127.0.0.1:${port}${path}`),
+    get: (path: string) => rawRequest(`${url}${path}`),
     /** `route status` → count, from config_sidecar_http_requests_total. */
-    async counts(): Promise<Record<string, number>> {
-      const { text } = await metrics.render()
-      const counts: Record<string, number> = {}
-      for (const match of text.matchAll(
-        /^config_sidecar_http_requests_total\{route="([^"]*)",status="(\d+)"\} (\d+)$/gm,
-      ))
-        counts[`${match[1]} ${match[2]}`] = Number(match[3])
-      return counts
-    },
+    counts: () => requestCounts(deps.metrics),
   }
 }
 

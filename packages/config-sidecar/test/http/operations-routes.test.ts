@@ -8,13 +8,14 @@ import { describe, expect, it } from 'vitest'
 import { rawRequest } from '../../../../test-support/http.js'
 import type { RawResponse } from '../../../../test-support/http.js'
 import { recordingLogger } from '../../../../test-support/logs.js'
+import {
+  UNUSED_REFRESHER,
+  listenLoopback,
+  requestCounts,
+} from '../../../../test-support/loopback-listener.js'
 import { servedConfig } from '../../../../test-support/served-config.js'
-import { listen, onCleanup } from '../../../../test-support/servers.js'
-import type { SidecarHttpDeps } from '../../src/http/access.js'
-import { createConfigRoute } from '../../src/http/config-route.js'
 import { createMetrics } from '../../src/http/metrics.js'
 import type { Metrics } from '../../src/http/metrics.js'
-import { createRequestListener } from '../../src/http/server.js'
 import type { ConfigFiles, ConfigFilesStatus } from '../../src/files/config-files.js'
 import type { RefreshOutcome, RefreshReason, Refresher } from '../../src/refresh/refresher.js'
 import { createConfigStore } from '../../src/state/store.js'
@@ -68,53 +69,36 @@ async function start(options: Options = {}): Promise<Harness> {
   let clock = T0
   const store = createConfigStore({ maxStalenessMs: options.maxStalenessMs, now: () => clock })
   const realMetrics = createMetrics(store, options.files)
-  const metrics = options.wrapMetrics?.(realMetrics) ?? realMetrics
-  const configRoute = createConfigRoute({ store, metrics, retryAfterSeconds: 5 })
-  onCleanup(() => configRoute.closeAll())
   const { logger, lines } = recordingLogger()
   const reasons: RefreshReason[] = []
   const refresher: Refresher = {
-    restore: () => Promise.resolve(),
-    start: () => Promise.reject(new Error('not started in these tests')),
+    ...UNUSED_REFRESHER,
     refresh(reason) {
       reasons.push(reason)
       return options.refresh?.(reason) ?? Promise.resolve(outcomeOf({}))
     },
     nextRefreshAt: () => NEXT,
-    stop: () => Promise.resolve(),
   }
-  const deps: SidecarHttpDeps = {
+  const { url } = await listenLoopback({
     store,
+    metrics: options.wrapMetrics?.(realMetrics) ?? realMetrics,
     refresher,
-    metrics,
-    configRoute,
     logger,
     checkToken: (authorization) => authorization === `Bearer ${TOKEN}`,
-    sourceDisplay: 'file:/srv/config.json',
     startedAt: STARTED,
-    overConnectionLimit: () => false,
     demoKeyIds: options.demoKeyIds,
-  }
-  const { port } = await listen(createRequestListener(deps))
+  })
   return {
     store,
     lines,
     reasons,
     setClock: (ms) => (clock = ms),
     request: (path, { method = 'GET', authorization = `Bearer ${TOKEN}` } = {}) =>
-      rawRequest(`http://127.0.0.1:${port}${path}`, {
+      rawRequest(`${url}${path}`, {
         method,
         headers: authorization === null ? {} : { authorization },
       }),
-    async counts() {
-      const { text } = await realMetrics.render()
-      const counts: Record<string, number> = {}
-      for (const match of text.matchAll(
-        /^config_sidecar_http_requests_total\{route="([^"]*)",status="(\d+)"\} (\d+)$/gm,
-      ))
-        counts[`${match[1]} ${match[2]}`] = Number(match[3])
-      return counts
-    },
+    counts: () => requestCounts(realMetrics),
   }
 }
 

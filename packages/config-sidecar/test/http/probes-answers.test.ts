@@ -2,9 +2,9 @@
 // JSON bodies (alive; ready; not ready without a config; not ready past CONFIG_MAX_STALENESS), HEAD,
 // the 405 with its Allow header, and the route each answer is counted under in the metrics. The
 // store and the metrics are the real ones, on a clock the test moves.
-import parsePrometheus from 'parse-prometheus-text-format'
 import { describe, expect, it } from 'vitest'
 import { rawRequest } from '../../../../test-support/http.js'
+import { requestCounts } from '../../../../test-support/loopback-listener.js'
 import { servedConfig } from '../../../../test-support/served-config.js'
 import { listen } from '../../../../test-support/servers.js'
 import { createMetrics } from '../../src/http/metrics.js'
@@ -13,19 +13,6 @@ import { createHealthListener } from '../../src/http/server.js'
 import { createConfigStore } from '../../src/state/store.js'
 import type { ConfigStore } from '../../src/state/store.js'
 import { SidecarError } from '../../src/support/errors.js'
-
-/** The counts of `config_sidecar_http_requests_total` as `route status` → count. */
-async function requestCounts(metrics: Metrics): Promise<Record<string, number>> {
-  const family = parsePrometheus((await metrics.render()).text).find(
-    (candidate) => candidate.name === 'config_sidecar_http_requests_total',
-  )
-  return Object.fromEntries(
-    (family?.metrics ?? []).map((metric) => [
-      `${metric.labels?.['route']} ${metric.labels?.['status']}`,
-      Number(metric.value),
-    ]),
-  )
-}
 
 /** A health listener on port 0 over a store on a clock the test moves. */
 async function healthListener(options: { maxStalenessMs?: number } = {}): Promise<{

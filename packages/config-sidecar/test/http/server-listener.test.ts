@@ -4,51 +4,25 @@
 // the route a refusal is counted and logged under, and the 404 of the health listener. The store,
 // the metrics and the config route are the real ones; the refusal log is a recorder of our own
 // interface, so every refusal and its facts are seen (the real one rate limits them).
-import parsePrometheus from 'parse-prometheus-text-format'
 import { describe, expect, it } from 'vitest'
 import { rawRequest } from '../../../../test-support/http.js'
 import type { RawResponse } from '../../../../test-support/http.js'
-import { recordingLogger } from '../../../../test-support/logs.js'
+import {
+  loopbackDeps,
+  recordingRefusals,
+  requestCounts,
+} from '../../../../test-support/loopback-listener.js'
+import type { Refusal } from '../../../../test-support/loopback-listener.js'
 import { servedConfig } from '../../../../test-support/served-config.js'
-import { listen, onCleanup } from '../../../../test-support/servers.js'
-import { createConfigRoute } from '../../src/http/config-route.js'
+import { listen } from '../../../../test-support/servers.js'
 import { createBearerCheck } from '../../src/http/guards.js'
-import type { RefusalKind, RefusalLog } from '../../src/http/guards.js'
 import { createMetrics } from '../../src/http/metrics.js'
 import type { Metrics } from '../../src/http/metrics.js'
 import { createHealthListener, createRequestListener } from '../../src/http/server.js'
-import type { Refresher } from '../../src/refresh/refresher.js'
 import { createConfigStore } from '../../src/state/store.js'
 
 const TOKEN = 'listener-test-token-0123456789'
 const AUTH = { authorization: `Bearer ${TOKEN}` }
-
-interface Refusal {
-  readonly kind: RefusalKind
-  readonly sample: Readonly<Record<string, string | undefined>> | undefined
-}
-
-/** The counts of `config_sidecar_http_requests_total` as `route status` → count. */
-async function requestCounts(metrics: Metrics): Promise<Record<string, number>> {
-  const family = parsePrometheus((await metrics.render()).text).find(
-    (candidate) => candidate.name === 'config_sidecar_http_requests_total',
-  )
-  return Object.fromEntries(
-    (family?.metrics ?? []).map((metric) => [
-      `${metric.labels?.['route']} ${metric.labels?.['status']}`,
-      Number(metric.value),
-    ]),
-  )
-}
-
-/** Refreshes are not asked for in these tests. */
-const noRefresher: Refresher = {
-  restore: () => Promise.reject(new Error('not used')),
-  start: () => Promise.reject(new Error('not used')),
-  refresh: () => Promise.reject(new Error('not used')),
-  nextRefreshAt: () => undefined,
-  stop: () => Promise.resolve(),
-}
 
 /**
  * The loopback listener on port 0 over a store holding `{"greeting": "hello"}`. With `refusals:
@@ -63,27 +37,17 @@ async function loopback(options: { refusals?: boolean } = {}): Promise<{
 }> {
   const store = createConfigStore()
   store.accept(servedConfig({ greeting: 'hello' }, 'v1'))
-  const metrics = createMetrics(store)
-  const configRoute = createConfigRoute({ store, metrics, retryAfterSeconds: 1 })
-  onCleanup(() => configRoute.closeAll())
-  const refused: Refusal[] = []
-  const refusals: RefusalLog = {
-    record: (kind, sample) => refused.push({ kind, sample }),
-    close: () => undefined,
-  }
+  const { log, refused } = recordingRefusals()
   let overLimit = false
-  const listener = createRequestListener({
+  const deps = loopbackDeps({
     store,
-    refresher: noRefresher,
-    metrics,
-    configRoute,
-    logger: recordingLogger().logger,
+    retryAfterSeconds: 1,
     checkToken: createBearerCheck(TOKEN),
     sourceDisplay: 'file:/test/config.json',
-    startedAt: Date.now(),
     overConnectionLimit: () => overLimit,
-    refusals: options.refusals === false ? undefined : refusals,
+    refusals: options.refusals === false ? undefined : log,
   })
+  const listener = createRequestListener(deps)
   // A throw out of the listener would stop a real sidecar (an uncaught exception): it is kept here
   // so that a test can say there was none.
   const thrown: unknown[] = []
@@ -96,7 +60,7 @@ async function loopback(options: { refusals?: boolean } = {}): Promise<{
   })
   return {
     url: `http://127.0.0.1:${port}`,
-    metrics,
+    metrics: deps.metrics,
     refused,
     thrown,
     setOverLimit: (over) => (overLimit = over),

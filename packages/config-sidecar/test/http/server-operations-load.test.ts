@@ -5,12 +5,8 @@
 import { describe, expect, it, vi } from 'vitest'
 import { rawRequest } from '../../../../test-support/http.js'
 import { recordingLogger } from '../../../../test-support/logs.js'
+import { listenLoopback } from '../../../../test-support/loopback-listener.js'
 import { servedConfig } from '../../../../test-support/served-config.js'
-import { listen, onCleanup } from '../../../../test-support/servers.js'
-import { createConfigRoute } from '../../src/http/config-route.js'
-import { createMetrics } from '../../src/http/metrics.js'
-import { createRequestListener } from '../../src/http/server.js'
-import type { Refresher } from '../../src/refresh/refresher.js'
 import { createConfigStore } from '../../src/state/store.js'
 
 // Building the app fails as loading express would: the listener sees the same rejected promise.
@@ -20,36 +16,17 @@ vi.mock('../../src/http/operations.js', () => ({
   },
 }))
 
-const noRefresher: Refresher = {
-  restore: () => Promise.reject(new Error('not used')),
-  start: () => Promise.reject(new Error('not used')),
-  refresh: () => Promise.reject(new Error('not used')),
-  nextRefreshAt: () => undefined,
-  stop: () => Promise.resolve(),
-}
-
 describe('a loopback listener whose operations routes cannot be loaded', () => {
   it('answers them 500, logs why, and still serves config and probes', async () => {
     const store = createConfigStore()
     store.accept(servedConfig({ greeting: 'hello' }, 'v1'))
-    const metrics = createMetrics(store)
-    const configRoute = createConfigRoute({ store, metrics, retryAfterSeconds: 1 })
-    onCleanup(() => configRoute.closeAll())
     const { logger, lines } = recordingLogger()
-    const { port } = await listen(
-      createRequestListener({
-        store,
-        refresher: noRefresher,
-        metrics,
-        configRoute,
-        logger,
-        checkToken: undefined,
-        sourceDisplay: 'file:/test/config.json',
-        startedAt: Date.now(),
-        overConnectionLimit: () => false,
-      }),
-    )
-    const url = `http://127.0.0.1:${port}`
+    const { url } = await listenLoopback({
+      store,
+      retryAfterSeconds: 1,
+      logger,
+      sourceDisplay: 'file:/test/config.json',
+    })
     for (const path of ['/status', '/metrics', '/nope']) {
       const answer = await rawRequest(`${url}${path}`)
       expect(answer.status, path).toBe(500)
