@@ -159,6 +159,7 @@ describe('http source: other statuses and redirects', () => {
     ['a 500', 500, {}, ''],
     ['a 500 with a Location', 500, { location: 'http://elsewhere.example/' }, ''],
     ['a 400 with a Location', 400, { location: 'http://elsewhere.example/' }, ''],
+    ['a 201 with a Location', 201, { location: 'http://elsewhere.example/' }, ''],
     ['a 204', 204, {}, ''],
     ['a 302 without a Location', 302, {}, ''],
     ['a 302 to another origin', 302, { location: 'http://elsewhere.example/x' }, NOT_FOLLOWED],
@@ -226,6 +227,21 @@ describe('http source: the body limit', () => {
     const error = await errorOf(fetchOnce(undefined, { maxBytes: 100 }))
     expect(error.code).toBe('ERR_DOCUMENT_TOO_LARGE')
     expect(error.message).toBe(`${what()} sent a body over the limit of 100 bytes`)
+  })
+
+  it('refuses a body without a Content-Length as soon as it passes the limit, not at its end', async () => {
+    upstream.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write('x'.repeat(150)) // and the rest never comes
+      hanging.push(res)
+    })
+    const started = Date.now()
+    const error = await errorOf(
+      fetchOnce(undefined, { maxBytes: 100, timeouts: { ...FAST, totalMs: 2000 } }),
+    )
+    expect(error.code).toBe('ERR_DOCUMENT_TOO_LARGE')
+    expect(error.message).toBe(`${what()} sent a body over the limit of 100 bytes`)
+    expect(Date.now() - started).toBeLessThan(1500)
   })
 
   it('refuses a Content-Length over the limit before the body arrives', async () => {
