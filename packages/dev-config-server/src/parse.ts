@@ -1,6 +1,7 @@
 // Parses the bytes of a config file (YAML, JSON or .properties) into its documents, each named and
 // flattened into Spring property form.
-import { Lexer, YAMLError, parseAllDocuments } from 'yaml'
+import { Lexer, YAMLError, isScalar, parseAllDocuments, visit } from 'yaml'
+import type { Tags } from 'yaml'
 import { DevConfigError } from './errors.js'
 import { MAX_DEPTH, flattenDocument, isPlainObject } from './flatten.js'
 import type { PropertyValue } from './flatten.js'
@@ -74,13 +75,19 @@ function parseJson(text: string, where: string): unknown {
 function parseYaml(text: string, where: string): unknown[] {
   checkYamlNesting(text, where)
   // prettyErrors computes line positions; the messages themselves (which quote the file) go unused.
-  const options = { uniqueKeys: true, prettyErrors: true, maxAliasCount: MAX_YAML_ALIASES }
+  const options = {
+    uniqueKeys: true,
+    prettyErrors: true,
+    maxAliasCount: MAX_YAML_ALIASES,
+    customTags: withoutImplicitTimestamps,
+  }
   const parsed = parseAllDocuments(text, options)
   const documents = Array.isArray(parsed) ? parsed : []
   const values: unknown[] = []
   for (const document of documents) {
     const error = document.errors[0]
     if (error !== undefined) throw invalidYaml(error, where)
+    keysAsWritten(document)
     try {
       values.push(document.toJS({ maxAliasCount: MAX_YAML_ALIASES }))
     } catch (caught) {
@@ -102,6 +109,33 @@ function parseYaml(text: string, where: string): unknown[] {
     }
   }
   return values
+}
+
+const TIMESTAMP_TAG = 'tag:yaml.org,2002:timestamp'
+
+/**
+ * The schema's tags with YAML 1.1's timestamp kept for an explicit `!!timestamp` only: under
+ * `%YAML 1.1`, `2001-12-14` stays text, as Spring Boot's YAML loader (which resolves no implicit
+ * timestamp) reads it.
+ */
+function withoutImplicitTimestamps(tags: Tags): Tags {
+  return tags.map((tag) =>
+    typeof tag === 'object' && tag.tag === TIMESTAMP_TAG ? { ...tag, default: false } : tag,
+  )
+}
+
+/**
+ * Makes each `!!timestamp` or `!!binary` key the text it was written as: toJS would make it the
+ * text of a JavaScript Date, which depends on the time zone (and print a warning).
+ */
+function keysAsWritten(document: Parameters<typeof visit>[0]): void {
+  visit(document, {
+    Pair(_, { key }) {
+      // A Date or bytes, with the text it was parsed from.
+      if (isScalar(key) && key.value instanceof Object && key.source !== undefined)
+        key.value = key.source
+    },
+  })
 }
 
 function invalidYaml(error: YAMLError, where: string): DevConfigError {

@@ -117,6 +117,34 @@ describe('YAML files', () => {
     ])
   })
 
+  it('serves a date without a tag as its text under %YAML 1.1, and a timestamp key as written, in any time zone', async () => {
+    await writeFiles(dir.path, {
+      'dates.yml':
+        '%YAML 1.1\n---\nday: 2001-12-14\nat: 2001-12-14 21:59:43.10 -5\n' +
+        '2001-12-15: untagged\n!!timestamp 2001-12-16: tagged\n',
+    })
+    const zone = process.env['TZ']
+    try {
+      for (const timeZone of ['UTC', 'Asia/Tokyo', 'America/New_York']) {
+        process.env['TZ'] = timeZone
+        expect(await sources('/dates/default'), timeZone).toEqual([
+          [
+            'file:dates.yml',
+            {
+              day: '2001-12-14',
+              at: '2001-12-14 21:59:43.10 -5',
+              '2001-12-15': 'untagged',
+              '2001-12-16': 'tagged',
+            },
+          ],
+        ])
+      }
+    } finally {
+      if (zone === undefined) delete process.env['TZ']
+      else process.env['TZ'] = zone
+    }
+  })
+
   it("flattens a !!set as a list and an !!omap as a map, as Spring's YamlProcessor does, and serves !!binary as base64", async () => {
     await writeFiles(dir.path, {
       'tags.yml': [

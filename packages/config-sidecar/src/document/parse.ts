@@ -116,11 +116,15 @@ function parseYaml(yaml: Yaml, text: string, where: string): unknown {
   checkYamlNesting(yaml, text, where)
   // prettyErrors computes the line and column of an error; its message (which quotes the text) goes
   // unused.
-  const document = yaml.parseDocument(text, { uniqueKeys: false, prettyErrors: true })
+  const document = yaml.parseDocument(text, {
+    uniqueKeys: false,
+    prettyErrors: true,
+    customTags: withoutImplicitTimestamps,
+  })
   const [error] = document.errors
   if (error !== undefined) throw error
-  const duplicate = findDuplicateKey(yaml, document, where)
-  if (duplicate !== undefined) throw duplicate
+  const refusal = checkKeys(yaml, document, where)
+  if (refusal !== undefined) throw refusal
   return document.toJS({ maxAliasCount: DOCUMENT_LIMITS.maxYamlAliases })
 }
 
@@ -162,13 +166,29 @@ function checkYamlNesting(yaml: Yaml, text: string, where: string): void {
   }
 }
 
+const TIMESTAMP_TAG = 'tag:yaml.org,2002:timestamp'
+
 /**
- * The first key that repeats within one map, compared as the parsed document will hold it: keys
- * become text, so `1` and `"1"`, `true` and `"true"`, `~` and `""` are the same key (JSON keeps only
- * the last). A key that is itself a list or a map has no text form to serve, so it is refused too.
- * One pass; aliases are not followed (the node they name is checked where it stands).
+ * The schema's tags with YAML 1.1's timestamp kept for an explicit `!!timestamp` only: under
+ * `%YAML 1.1`, `2001-12-14` stays the text it is, as Spring Boot's YAML loader (which resolves no
+ * implicit timestamp) and YAML 1.2 read it.
  */
-function findDuplicateKey(
+function withoutImplicitTimestamps(tags: YamlModule.Tags): YamlModule.Tags {
+  return tags.map((tag) =>
+    typeof tag === 'object' && tag.tag === TIMESTAMP_TAG ? { ...tag, default: false } : tag,
+  )
+}
+
+/**
+ * Refuses the first key that repeats within one map, compared as the parsed document will hold it:
+ * keys become text, so `1` and `"1"`, `true` and `"true"`, `~` and `""` are the same key (JSON keeps
+ * only the last). A key that is itself a list or a map has no text form to serve, so it is refused
+ * too. A key tagged `!!timestamp` or `!!binary` is made the text it was written as (left to toJS,
+ * a timestamp key became the text of a JavaScript Date, which depends on the process's time zone,
+ * and the yaml package printed a warning). One pass; aliases are not followed (the node they name is
+ * checked where it stands).
+ */
+function checkKeys(
   yaml: Yaml,
   document: YamlModule.Document.Parsed,
   where: string,
@@ -196,6 +216,7 @@ function findDuplicateKey(
           )
         }
         seen.add(key)
+        keepAsWritten(yaml, document, pair.key, key)
         stack.push({ node: pair.value, path: [...path, key] })
       }
     } else if (yaml.isSeq(node)) {
@@ -203,6 +224,7 @@ function findDuplicateKey(
         // A `!!omap` or `!!pairs` is a list of pairs.
         if (yaml.isPair(item)) {
           const key = keyText(yaml, document, item.key) ?? String(index)
+          keepAsWritten(yaml, document, item.key, key)
           stack.push({ node: item.value, path: [...path, key] })
         } else stack.push({ node: item, path: [...path, index] })
       })
@@ -225,7 +247,23 @@ function keyText(
   if (typeof value === 'string') return value
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
     return String(value)
-  return String(node) // a timestamp or binary key, as written
+  // A timestamp (a Date) or !!binary (bytes): as written.
+  return node.source ?? String(node)
+}
+
+/**
+ * Makes a key that is a timestamp or `!!binary` scalar hold `text` instead of a Date or bytes; the
+ * scalar itself, so an alias of it gets the same.
+ */
+function keepAsWritten(
+  yaml: Yaml,
+  document: YamlModule.Document.Parsed,
+  key: unknown,
+  text: string,
+): void {
+  const node = yaml.isAlias(key) ? key.resolve(document) : key
+  if (yaml.isScalar(node) && typeof node.value === 'object' && node.value !== null)
+    node.value = text
 }
 
 function kindOf(value: unknown): string {

@@ -212,15 +212,71 @@ describe('YAML 1.1 sets and ordered maps', () => {
       order: { first: 1, second: 2 },
     })
   })
+})
 
-  it('serves !!binary as its base64 text and a timestamp as ISO text', async () => {
+describe('YAML timestamps and !!binary', () => {
+  it('keeps a timestamp or !!binary key as written, whatever the time zone, and warns of nothing', async () => {
+    const warned: unknown[] = []
+    const onWarning = (warning: Error): void => void warned.push(warning.message)
+    process.on('warning', onWarning)
+    const zone = process.env['TZ']
+    try {
+      for (const timeZone of ['UTC', 'Asia/Tokyo', 'America/New_York']) {
+        process.env['TZ'] = timeZone
+        const prepared = await prepare(
+          '%YAML 1.1\n---\n2001-12-14: day\n!!timestamp 2001-12-14t21:59:43.10-05:00: moment\n' +
+            '? !!binary aGVsbG8=\n: blob\n&when !!timestamp 2001-12-15: anchored\n' +
+            'again: { *when : alias }\norder: !!omap\n  - !!timestamp 2001-12-16: first\n',
+          yaml,
+        )
+        expect(JSON.parse(JSON.stringify(prepared.document)), timeZone).toEqual({
+          '2001-12-14': 'day',
+          '2001-12-14t21:59:43.10-05:00': 'moment',
+          'aGVsbG8=': 'blob',
+          '2001-12-15': 'anchored',
+          again: { '2001-12-15': 'alias' },
+          order: { '2001-12-16': 'first' },
+        })
+      }
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warned).toEqual([])
+    } finally {
+      if (zone === undefined) delete process.env['TZ']
+      else process.env['TZ'] = zone
+      process.off('warning', onWarning)
+    }
+  })
+
+  it('refuses two keys that are the same once written as text, a timestamp among them', async () => {
+    for (const day of ['2001-12-14', '!!timestamp 2001-12-14']) {
+      const error = await refusal(`%YAML 1.1\n---\n${day}: day\n"2001-12-14": text\n`, yaml)
+      expect(error.code, day).toBe('ERR_DOCUMENT_INVALID')
+      expect(error.message, day).toContain('the key "2001-12-14" is given twice at the top level')
+    }
+  })
+
+  it('serves !!binary as its base64 text and a !!timestamp as ISO text', async () => {
     const prepared = await prepare(
-      '%YAML 1.1\n---\nblob: !!binary aGVsbG8=\nat: 2001-12-14t21:59:43.10-05:00\n',
+      '%YAML 1.1\n---\nblob: !!binary aGVsbG8=\nat: !!timestamp 2001-12-14t21:59:43.10-05:00\n',
       yaml,
     )
     expect(JSON.parse(JSON.stringify(prepared.document))).toEqual({
       blob: 'aGVsbG8=',
       at: '2001-12-15T02:59:43.100Z',
+    })
+  })
+
+  it('serves a date or time without a tag as the text it is, as Spring Boot reads it', async () => {
+    const prepared = await prepare(
+      '%YAML 1.1\n---\nday: 2001-12-14\nat: 2001-12-14t21:59:43.10-05:00\n' +
+        'spaced: 2001-12-14 21:59:43.10 -5\nlist: [2002-12-14]\n',
+      yaml,
+    )
+    expect(JSON.parse(JSON.stringify(prepared.document))).toEqual({
+      day: '2001-12-14',
+      at: '2001-12-14t21:59:43.10-05:00',
+      spaced: '2001-12-14 21:59:43.10 -5',
+      list: ['2002-12-14'],
     })
   })
 })
