@@ -2,6 +2,7 @@ import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { dirname } from 'node:path'
+import { closeRefusedConnectionsInStages } from './http/client-errors.js'
 import { createConfigRoute } from './http/config-route.js'
 import { createBearerCheck, createRefusalLog } from './http/guards.js'
 import { createHealthListener, createRequestListener } from './http/server.js'
@@ -186,6 +187,7 @@ function configure(server: Server): Server {
   server.headersTimeout = 10_000
   server.requestTimeout = 15_000
   server.keepAliveTimeout = 5_000
+  closeRefusedConnectionsInStages(server)
   return server
 }
 

@@ -1,0 +1,55 @@
+import { STATUS_CODES } from 'node:http'
+import type { Server } from 'node:http'
+import type { Duplex } from 'node:stream'
+
+/** How long a refused connection is read (and the bytes dropped) before it is closed outright. */
+export const LINGER_MS = 1000
+
+// The answers Node gives by default, byte for byte: only the way the connection closes changes.
+const ANSWERS: Readonly<Record<string, number>> = {
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+}
+
+function answerFor(code: string | undefined): string {
+  const status = (code !== undefined ? ANSWERS[code] : undefined) ?? 400
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`
+}
+
+/**
+ * Answers a request that Node's parser refused (431 for a header block past the limit, 408 for
+ * one too slow, 400 for bytes that are not HTTP) and closes the connection in stages, as RFC 9112
+ * §9.6 asks. Node's default writes the answer and closes at once; when the client is still
+ * sending (the rest of a long header block), the kernel then answers its bytes with a reset, and
+ * a reset can reach the client before it has read the answer: it sees ECONNRESET, not the 431.
+ * Here the answer goes out with a FIN, the connection is read on (the bytes dropped: the parser
+ * refuses each further chunk, which lands here again) until the client closes its side, and is
+ * closed outright after `lingerMs` if it never does.
+ *
+ * A connection with a response still in flight (a request pipelined behind a long poll) is closed
+ * at once, as Node does once that response has started: a status line written into it would
+ * corrupt it.
+ */
+export function closeRefusedConnectionsInStages(server: Server, lingerMs = LINGER_MS): void {
+  const answering = new WeakMap<Duplex, number>()
+  server.on('request', (req, res) => {
+    const { socket } = req
+    answering.set(socket, (answering.get(socket) ?? 0) + 1)
+    res.once('close', () => {
+      const left = (answering.get(socket) ?? 1) - 1
+      if (left === 0) answering.delete(socket)
+      else answering.set(socket, left)
+    })
+  })
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    // Already answered: the parser refusing the next chunk of a connection being drained.
+    if (socket.writableEnded && !socket.destroyed) return
+    if (!socket.writable || answering.has(socket)) {
+      socket.destroy()
+      return
+    }
+    socket.end(answerFor(error.code))
+    setTimeout(() => socket.destroy(), lingerMs).unref()
+  })
+}
