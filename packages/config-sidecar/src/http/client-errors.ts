@@ -6,14 +6,14 @@ import type { Duplex } from 'node:stream'
 export const LINGER_MS = 1000
 
 // The answers Node gives by default, byte for byte: only the way the connection closes changes.
-const ANSWERS: Readonly<Record<string, number>> = {
-  HPE_HEADER_OVERFLOW: 431,
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
-  ERR_HTTP_REQUEST_TIMEOUT: 408,
-}
+const ANSWERS = new Map<string | undefined, number>([
+  ['HPE_HEADER_OVERFLOW', 431],
+  ['HPE_CHUNK_EXTENSIONS_OVERFLOW', 413],
+  ['ERR_HTTP_REQUEST_TIMEOUT', 408],
+])
 
 function answerFor(code: string | undefined): string {
-  const status = (code !== undefined ? ANSWERS[code] : undefined) ?? 400
+  const status = ANSWERS.get(code) ?? 400
   return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`
 }
 
