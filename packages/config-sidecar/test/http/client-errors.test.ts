@@ -135,7 +135,7 @@ it('closes as soon as the client closes its side, well before the linger ends', 
 })
 
 it('closes a client that never stops sending once the linger is over', async () => {
-  const lingerMs = 300
+  const lingerMs = 1000
   const { port } = await listenInStages(lingerMs)
   const exchange = await sendOnAfterAnswer(
     port,
@@ -144,7 +144,9 @@ it('closes a client that never stops sending once the linger is over', async () 
     true,
   )
   expect(exchange.answer).toMatch(/^HTTP\/1\.1 431 /)
-  expect(exchange.closedAfterMs).toBeGreaterThanOrEqual(lingerMs - 50)
+  // Read on, not closed at the client's next bytes. The lower bound leaves half the linger for
+  // this process to reach the answer after the server sent it, however busy the machine.
+  expect(exchange.closedAfterMs).toBeGreaterThanOrEqual(lingerMs / 2)
 })
 
 it('writes no status line into a response still in flight: that connection is closed at once', async () => {
