@@ -3,7 +3,7 @@ import type { Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 
 /** How long a refused connection is read (and the bytes dropped) before it is closed outright. */
-export const LINGER_MS = 1000
+const LINGER_MS = 1000
 
 // The answers Node gives by default, byte for byte: only the way the connection closes changes.
 const ANSWERS = new Map<string | undefined, number>([

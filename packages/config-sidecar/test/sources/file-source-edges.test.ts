@@ -288,14 +288,13 @@ describe('file source: the still window', () => {
         )
         if (outcome === 'read') {
           // Read as still: right only if the writer went a window without writing meanwhile.
-          const held = await waitFor(
+          await waitFor(
             () => gaps.find((gap) => gap.endedAt >= started && gap.ms >= STILL_MS - 20),
             {
               timeoutMs: 2000,
               what: 'a window the writer did not write in (else: read too early)',
             },
           )
-          expect(held.ms).toBeGreaterThanOrEqual(STILL_MS - 20)
           if (attempt === 3) throw new Error('the machine held the writer back three times')
           continue
         }
